@@ -1,0 +1,1 @@
+//! HotDB simulator (see lab/README.md).

@@ -1,0 +1,9 @@
+//! Parse layer: YAML with positions, playbooks, inventories. Knows nothing of execution.
+
+pub mod diag;
+pub mod source;
+pub mod yaml;
+
+pub use diag::{Diag, DiagResult};
+pub use source::Span;
+pub use yaml::{Kind, Node};
