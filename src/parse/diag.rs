@@ -79,7 +79,10 @@ impl fmt::Display for Diag {
 impl std::error::Error for Diag {}
 
 /// The candidate nearest to `word` by edit distance, if it is near enough to be a typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1) + 1;
     candidates
         .into_iter()

@@ -1,6 +1,8 @@
 //! Parse layer: YAML with positions, playbooks, inventories. Knows nothing of execution.
 
 pub mod diag;
+pub mod inventory;
+pub mod shell;
 pub mod source;
 pub mod yaml;
 

@@ -97,6 +97,31 @@ impl Node {
         }
     }
 
+    /// A node from a JSON value (every node at `span`), for arguments built at run time.
+    pub fn from_json(v: &Value, span: Span) -> Node {
+        let kind = match v {
+            Value::Null => Kind::Null,
+            Value::Bool(b) => Kind::Bool(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Kind::Int(i),
+                None => Kind::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            Value::String(s) => Kind::Str(s.clone()),
+            Value::Array(a) => Kind::Seq(a.iter().map(|x| Node::from_json(x, span)).collect()),
+            Value::Object(m) => Kind::Map(
+                m.iter()
+                    .map(|(k, x)| {
+                        (
+                            Node::new(Kind::Str(k.clone()), span),
+                            Node::from_json(x, span),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
+        Node { kind, span }
+    }
+
     /// The word for this node's type in messages, in the user's terms.
     pub fn type_name(&self) -> &'static str {
         match self.kind {
@@ -337,7 +362,8 @@ mod tests {
 
     #[test]
     fn booleans_follow_pyyaml() {
-        let n = parse("a: on\nb: 'on'\nc: y\nd: NO\ne: \"no\"\nf: True\ng: [yes, 'yes']\n").unwrap();
+        let n =
+            parse("a: on\nb: 'on'\nc: y\nd: NO\ne: \"no\"\nf: True\ng: [yes, 'yes']\n").unwrap();
         let j = n.to_json();
         assert_eq!(j["a"], true);
         assert_eq!(j["b"], "on");

@@ -1,0 +1,401 @@
+//! The command line: `hotplay run`, `inventory`, `doc`. Ties the layers together;
+//! every flag is defined once, here.
+
+mod config;
+mod extra_vars;
+mod listing;
+mod prompt;
+
+use crate::execute::connection::become_wrap::Secret;
+use crate::execute::events::Listener;
+use crate::execute::options::RunOptions;
+use crate::execute::{self, ModuleCatalog};
+use crate::parse::inventory::Inventory;
+use crate::plan::load::Loader;
+use crate::plan::template::Templar;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hotplay",
+    version,
+    about = "An Ansible-style playbook interpreter that upgrades HotDB Server clusters safely",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run playbooks (as ansible-playbook); `hotplay PLAYBOOK` is short for this.
+    Run(RunArgs),
+    /// Show the inventory (as ansible-inventory).
+    Inventory(InventoryArgs),
+    /// Show a module's documentation.
+    Doc(DocArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Playbook files.
+    #[arg(required = true, value_name = "PLAYBOOK")]
+    pub playbooks: Vec<PathBuf>,
+    /// Inventory file, directory or comma-separated host list (repeatable).
+    #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
+    pub inventory: Vec<String>,
+    /// Extra variables: key=value, JSON/YAML, or @file (repeatable; highest precedence).
+    #[arg(short = 'e', long = "extra-vars", value_name = "EXTRA_VARS")]
+    pub extra_vars: Vec<String>,
+    /// Limit to hosts matching this pattern (or @file).
+    #[arg(short = 'l', long = "limit", value_name = "SUBSET")]
+    pub limit: Option<String>,
+    /// Hosts run in parallel.
+    #[arg(short = 'f', long = "forks", value_name = "FORKS")]
+    pub forks: Option<usize>,
+    /// Predict changes without making them.
+    #[arg(short = 'C', long = "check")]
+    pub check: bool,
+    /// Show the differences of changed files.
+    #[arg(short = 'D', long = "diff")]
+    pub diff: bool,
+    /// Only tasks with these tags (comma-separated, repeatable).
+    #[arg(short = 't', long = "tags", value_name = "TAGS")]
+    pub tags: Vec<String>,
+    /// Skip tasks with these tags.
+    #[arg(long = "skip-tags", value_name = "SKIP_TAGS")]
+    pub skip_tags: Vec<String>,
+    /// Start at the task with this name.
+    #[arg(long = "start-at-task", value_name = "START_AT_TASK")]
+    pub start_at_task: Option<String>,
+    /// Confirm each task before running it.
+    #[arg(long)]
+    pub step: bool,
+    /// List the hosts each play would run on, then stop.
+    #[arg(long = "list-hosts")]
+    pub list_hosts: bool,
+    /// List the tasks, then stop.
+    #[arg(long = "list-tasks")]
+    pub list_tasks: bool,
+    /// List the tags, then stop.
+    #[arg(long = "list-tags")]
+    pub list_tags: bool,
+    /// Check the playbook's syntax, then stop.
+    #[arg(long = "syntax-check")]
+    pub syntax_check: bool,
+    /// More output (-v to -vvvv).
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Connect as this user.
+    #[arg(short = 'u', long = "user", value_name = "REMOTE_USER")]
+    pub user: Option<String>,
+    /// Run operations with become (sudo by default).
+    #[arg(short = 'b', long = "become")]
+    pub become_: bool,
+    /// The user to become_.
+    #[arg(long = "become-user", value_name = "BECOME_USER")]
+    pub become_user: Option<String>,
+    /// sudo or su.
+    #[arg(long = "become-method", value_name = "BECOME_METHOD")]
+    pub become_method: Option<String>,
+    /// Ask for the become password.
+    #[arg(short = 'K', long = "ask-become-pass")]
+    pub ask_become_pass: bool,
+    /// Ask for the SSH password.
+    #[arg(short = 'k', long = "ask-pass")]
+    pub ask_pass: bool,
+    /// Connection type (local, ssh).
+    #[arg(short = 'c', long = "connection", value_name = "CONNECTION")]
+    pub connection: Option<String>,
+    /// SSH private key file.
+    #[arg(
+        long = "private-key",
+        visible_alias = "key-file",
+        value_name = "PRIVATE_KEY_FILE"
+    )]
+    pub private_key: Option<PathBuf>,
+    /// Connection timeout in seconds.
+    #[arg(short = 'T', long = "timeout", value_name = "TIMEOUT")]
+    pub timeout: Option<u64>,
+    /// Run handlers even on hosts that failed.
+    #[arg(long = "force-handlers")]
+    pub force_handlers: bool,
+    /// Accepted for compatibility (hotplay keeps no fact cache).
+    #[arg(long = "flush-cache")]
+    pub flush_cache: bool,
+    /// Output: text (Ansible's) or json (one event per line).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct InventoryArgs {
+    #[arg(short = 'i', long = "inventory", value_name = "INVENTORY")]
+    pub inventory: Vec<String>,
+    /// All hosts and groups as JSON.
+    #[arg(long)]
+    pub list: bool,
+    /// The group tree.
+    #[arg(long, value_name = "GROUP", num_args = 0..=1, default_missing_value = "all")]
+    pub graph: Option<String>,
+    /// One host's variables.
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// With --graph: show variables.
+    #[arg(long)]
+    pub vars: bool,
+    /// Limit to hosts matching this pattern.
+    #[arg(short = 'l', long = "limit")]
+    pub limit: Option<String>,
+    /// Playbook directory for group_vars/host_vars.
+    #[arg(long = "playbook-dir")]
+    pub playbook_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DocArgs {
+    /// Module name.
+    pub module: Option<String>,
+    /// List all modules.
+    #[arg(short = 'l', long)]
+    pub list: bool,
+}
+
+const SUBCOMMANDS: &[&str] = &["run", "inventory", "doc", "help"];
+
+/// Entry point: returns the process exit code.
+pub fn main() -> i32 {
+    let mut argv: Vec<String> = std::env::args().collect();
+    // `hotplay site.yml ...` is `hotplay run site.yml ...`.
+    if let Some(first) = argv.get(1)
+        && !first.starts_with('-')
+        && !SUBCOMMANDS.contains(&first.as_str())
+    {
+        argv.insert(1, "run".into());
+    }
+    let cli = match Cli::try_parse_from(&argv) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+                _ => 5,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Inventory(args) => inventory(args),
+        Command::Doc(args) => doc(args),
+    }
+}
+
+fn error(msg: &str) -> i32 {
+    let text = msg.trim_end();
+    let text = text.strip_prefix("error: ").unwrap_or(text);
+    eprintln!("ERROR! {text}");
+    1
+}
+
+fn load_inventory(sources: &[String], cfg: &config::Config) -> Result<Inventory, String> {
+    let mut paths: Vec<PathBuf> = sources.iter().map(PathBuf::from).collect();
+    if paths.is_empty() {
+        paths.extend(cfg.inventory.iter().cloned());
+    }
+    let existing: Vec<PathBuf> = paths.into_iter().collect();
+    if existing.is_empty() {
+        return Ok(Inventory::empty());
+    }
+    Inventory::load(&existing).map_err(|d| d.to_string())
+}
+
+fn run(args: RunArgs) -> i32 {
+    let cfg = config::Config::load();
+    let extra = match extra_vars::parse_all(&args.extra_vars) {
+        Ok(e) => e,
+        Err(msg) => return error(&msg),
+    };
+    let mut inventory = match load_inventory(&args.inventory, &cfg) {
+        Ok(i) => i,
+        Err(msg) => return error(&msg),
+    };
+    inventory.ensure_implicit_localhost();
+    let limit = match &args.limit {
+        Some(l) if l.starts_with('@') => {
+            match crate::plan::pattern::read_limit_file(std::path::Path::new(&l[1..])) {
+                Ok(s) => Some(s),
+                Err(e) => return error(&e.0),
+            }
+        }
+        other => other.clone(),
+    };
+    let split = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .flat_map(|t| t.split(','))
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect()
+    };
+    let become_password = if args.ask_become_pass {
+        match prompt::secret("BECOME password: ") {
+            Ok(p) => Some(Secret(p)),
+            Err(e) => return error(&e),
+        }
+    } else {
+        None
+    };
+    if args.ask_pass
+        && let Err(e) = prompt::secret("SSH password: ")
+    {
+        return error(&e);
+    }
+    let options = RunOptions {
+        check: args.check,
+        diff: args.diff,
+        forks: args.forks.or(cfg.forks).unwrap_or(10),
+        tags: split(&args.tags),
+        skip_tags: split(&args.skip_tags),
+        limit,
+        start_at_task: args.start_at_task.clone(),
+        step: args.step,
+        verbosity: args.verbose,
+        extra_vars: extra,
+        become_: args.become_,
+        become_user: args.become_user.clone(),
+        become_method: args.become_method.clone(),
+        become_password,
+        remote_user: args.user.clone().or(cfg.remote_user.clone()),
+        connection: args.connection.clone(),
+        force_handlers: args.force_handlers,
+        inventory_sources: args.inventory.iter().map(PathBuf::from).collect(),
+        timeout: args.timeout,
+    };
+    let templar = Arc::new(Templar::new());
+    let loader = Loader {
+        catalog: &ModuleCatalog,
+        templar: &templar,
+        extra_vars: &options.extra_vars,
+        roles_path: cfg.roles_path.clone(),
+    };
+    let mut books = Vec::new();
+    for path in &args.playbooks {
+        if !path.is_file() {
+            return error(&format!(
+                "the playbook: {} could not be found",
+                path.display()
+            ));
+        }
+        match loader.load_playbook(path) {
+            Ok(pb) => books.push(pb),
+            Err(d) => return error(&d.to_string()),
+        }
+    }
+    if args.syntax_check {
+        for b in &books {
+            println!("\nplaybook: {}", b.path.display());
+        }
+        return 0;
+    }
+    if args.list_hosts || args.list_tasks || args.list_tags {
+        return listing::print(
+            &books,
+            &inventory,
+            &options,
+            args.list_hosts,
+            args.list_tasks,
+            args.list_tags,
+            &templar,
+        );
+    }
+    let listener: Box<dyn Listener> = match args.format {
+        Format::Text => Box::new(crate::report::console::Console::new(args.verbose)),
+        Format::Json => Box::new(crate::report::json::JsonLines::new()),
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return error(&format!("cannot start the runtime: {e}")),
+    };
+    match rt.block_on(execute::run(
+        &books,
+        &inventory,
+        &options,
+        listener.as_ref(),
+        templar.clone(),
+        &loader,
+    )) {
+        Ok(summary) => summary.exit_code(),
+        Err(msg) => error(&msg),
+    }
+}
+
+fn inventory(args: InventoryArgs) -> i32 {
+    let cfg = config::Config::load();
+    let inv = match load_inventory(&args.inventory, &cfg) {
+        Ok(i) => i,
+        Err(msg) => return error(&msg),
+    };
+    let pdir = args.playbook_dir.as_deref();
+    if let Some(h) = &args.host {
+        return match inv.host_json(h, pdir) {
+            Ok(v) => {
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                0
+            }
+            Err(d) => error(&d.to_string()),
+        };
+    }
+    if let Some(g) = &args.graph {
+        print!("{}", inv.graph(Some(g)));
+        return 0;
+    }
+    if args.list {
+        return match inv.to_list_json(pdir) {
+            Ok(v) => {
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                0
+            }
+            Err(d) => error(&d.to_string()),
+        };
+    }
+    eprintln!("ERROR! one of --list, --graph or --host is required");
+    5
+}
+
+fn doc(args: DocArgs) -> i32 {
+    if args.list || args.module.is_none() {
+        for m in crate::modules::all() {
+            println!("{:<16} {}", m.doc().name, m.doc().short);
+        }
+        return 0;
+    }
+    let name = args.module.unwrap_or_default();
+    match crate::modules::find(&name) {
+        Some(m) => {
+            print!("{}", m.doc().render());
+            0
+        }
+        None => {
+            let names: Vec<&str> = crate::modules::all().map(|m| m.doc().name).collect();
+            let hint = crate::parse::diag::did_you_mean(&name, names)
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            error(&format!("module {name} not found{hint}"))
+        }
+    }
+}

@@ -1,0 +1,375 @@
+//! Module arguments: free-form `k=v` strings as Ansible splits them, and
+//! validation against a module's spec (types, choices, required, unknown names).
+
+use super::module::{ArgSpec, ArgType, Args, FreeForm, ModuleDoc, VarMap};
+use serde_json::Value;
+
+/// Ansible's boolean conversion for module arguments.
+pub fn to_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if x == 1.0 => Some(true),
+            Some(x) if x == 0.0 => Some(false),
+            _ => None,
+        },
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "y" | "yes" | "on" | "1" | "true" | "t" => Some(true),
+            "n" | "no" | "off" | "0" | "false" | "f" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Splits a string into words as a shell would, keeping quotes (Ansible's split_args).
+fn split_words(s: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = s.chars().peekable();
+    let mut in_word = false;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                cur.push(c);
+                if c == '\\' && q == '"' {
+                    if let Some(n) = chars.next() {
+                        cur.push(n);
+                    }
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                cur.push(c);
+                in_word = true;
+            }
+            None if c == ' ' || c == '\t' => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            None => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    words
+}
+
+fn unquote(v: &str) -> String {
+    let b = v.as_bytes();
+    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
+        v[1..v.len() - 1].to_string()
+    } else {
+        v.to_string()
+    }
+}
+
+fn kv_key(word: &str) -> Option<(&str, &str)> {
+    let (k, v) = word.split_once('=')?;
+    let ident = !k.is_empty()
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !k.starts_with(|c: char| c.is_ascii_digit());
+    ident.then_some((k, v))
+}
+
+/// Parses a free-form module string into arguments. Text that is not `k=v`
+/// becomes `_raw_params`; for command-like modules only spec'd keys are taken.
+pub fn parse_free_form(doc: &ModuleDoc, s: &str) -> VarMap {
+    let mut out = VarMap::new();
+    let mut raw: Vec<String> = Vec::new();
+    let words = split_words(s);
+    for word in &words {
+        match kv_key(word) {
+            Some((k, v)) if doc.free_form != FreeForm::Command || doc.arg(k).is_some() => {
+                out.insert(k.to_string(), Value::String(unquote(v)));
+            }
+            _ => raw.push(word.clone()),
+        }
+    }
+    if !raw.is_empty() {
+        // Keep the command text as written, not re-joined words, when nothing was extracted.
+        let text = if raw.len() == words.len() {
+            s.trim().to_string()
+        } else {
+            raw.join(" ")
+        };
+        out.insert("_raw_params".into(), Value::String(text));
+    }
+    out
+}
+
+fn convert(spec: &ArgSpec, v: Value) -> Result<Value, String> {
+    let name = spec.name;
+    let bad = |want: &str, v: &Value| {
+        format!(
+            "argument '{name}' is of type {} and we were unable to convert to {want}",
+            type_word(v)
+        )
+    };
+    Ok(match spec.ty {
+        ArgType::Raw | ArgType::Mode => v,
+        ArgType::Str | ArgType::Path => match v {
+            Value::String(_) => v,
+            Value::Number(n) => Value::String(n.to_string()),
+            Value::Bool(b) => Value::String(if b { "True" } else { "False" }.into()),
+            other => return Err(bad("str", &other)),
+        },
+        ArgType::Bool => match to_bool(&v) {
+            Some(b) => Value::Bool(b),
+            None => {
+                return Err(format!(
+                    "argument '{name}' is of type {} and we were unable to convert to bool: the value '{}' is not a valid boolean. Valid booleans include: 'yes', 'on', '1', 'true', 'no', 'off', '0', 'false'",
+                    type_word(&v),
+                    display(&v)
+                ));
+            }
+        },
+        ArgType::Int => match &v {
+            Value::Number(n) if n.is_i64() => v,
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if f.fract() == 0.0 => Value::from(f as i64),
+                _ => return Err(bad("int", &v)),
+            },
+            Value::String(s) => match s.trim().parse::<i64>() {
+                Ok(i) => Value::from(i),
+                Err(_) => return Err(bad("int", &v)),
+            },
+            _ => return Err(bad("int", &v)),
+        },
+        ArgType::Float => match &v {
+            Value::Number(_) => v,
+            Value::String(s) => match s.trim().parse::<f64>() {
+                Ok(f) => Value::from(f),
+                Err(_) => return Err(bad("float", &v)),
+            },
+            _ => return Err(bad("float", &v)),
+        },
+        ArgType::List => match v {
+            Value::Array(_) => v,
+            Value::String(s) => Value::Array(
+                s.split(',')
+                    .map(|p| Value::String(p.trim().to_string()))
+                    .filter(|p| p.as_str() != Some(""))
+                    .collect(),
+            ),
+            Value::Number(_) | Value::Bool(_) => Value::Array(vec![v]),
+            other => return Err(bad("list", &other)),
+        },
+        ArgType::Dict => match v {
+            Value::Object(_) => v,
+            Value::String(s) if s.trim().starts_with('{') => {
+                serde_json::from_str(&s).map_err(|_| bad("dict", &Value::String(s.clone())))?
+            }
+            other => return Err(bad("dict", &other)),
+        },
+    })
+}
+
+fn type_word(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+fn display(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Checks and types raw arguments against the spec. Messages follow Ansible's.
+pub fn validate(doc: &ModuleDoc, raw: &VarMap) -> Result<Args, String> {
+    let mut values = VarMap::new();
+    let mut unknown = Vec::new();
+    for (k, v) in raw {
+        if k == "_raw_params" {
+            if doc.free_form == FreeForm::No {
+                return Err(format!(
+                    "this module takes no free-form argument; got '{}'",
+                    display(v)
+                ));
+            }
+            values.insert(k.clone(), v.clone());
+            continue;
+        }
+        let Some(spec) = doc.arg(k) else {
+            if doc.arg("*").is_some() {
+                values.insert(k.clone(), v.clone());
+            } else {
+                unknown.push(k.clone());
+            }
+            continue;
+        };
+        if values.contains_key(spec.name) {
+            return Err(format!(
+                "argument '{}' was given more than once (through an alias)",
+                spec.name
+            ));
+        }
+        if v.is_null() {
+            continue;
+        }
+        let v = convert(spec, v.clone())?;
+        if !spec.choices.is_empty() {
+            let s = display(&v);
+            if !spec.choices.contains(&s.as_str()) {
+                return Err(format!(
+                    "value of {} must be one of: {}, got: {s}",
+                    spec.name,
+                    spec.choices.join(", ")
+                ));
+            }
+        }
+        values.insert(spec.name.to_string(), v);
+    }
+    if !unknown.is_empty() {
+        unknown.sort();
+        let mut supported: Vec<&str> = doc.arg_names().collect();
+        supported.sort();
+        return Err(format!(
+            "Unsupported parameters for ({}) module: {}. Supported parameters include: {}.",
+            doc.name,
+            unknown.join(", "),
+            supported.join(", ")
+        ));
+    }
+    let mut missing = Vec::new();
+    for spec in doc.args {
+        if spec.name == "*" || values.contains_key(spec.name) {
+            continue;
+        }
+        if let Some(d) = spec.default {
+            values.insert(
+                spec.name.to_string(),
+                convert(spec, Value::String(d.into()))?,
+            );
+        } else if spec.required {
+            missing.push(spec.name);
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "missing required arguments: {}",
+            missing.join(", ")
+        ));
+    }
+    Ok(Args { values })
+}
+
+/// Names of arguments whose values must never be shown.
+pub fn secret_names(doc: &ModuleDoc) -> impl Iterator<Item = &'static str> + '_ {
+    doc.args.iter().filter(|a| a.secret).map(|a| a.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static DOC: ModuleDoc = ModuleDoc {
+        name: "t",
+        short: "",
+        description: "",
+        args: &[
+            ArgSpec::new("path", ArgType::Path, "")
+                .required()
+                .aliases(&["dest"]),
+            ArgSpec::new("state", ArgType::Str, "")
+                .choices(&["file", "absent"])
+                .default("file"),
+            ArgSpec::new("force", ArgType::Bool, "").default("no"),
+            ArgSpec::new("count", ArgType::Int, ""),
+            ArgSpec::new("items", ArgType::List, ""),
+        ],
+        free_form: FreeForm::No,
+        check_mode: "",
+        returns: "",
+        examples: "",
+    };
+
+    static CMD: ModuleDoc = ModuleDoc {
+        name: "command",
+        short: "",
+        description: "",
+        args: &[
+            ArgSpec::new("chdir", ArgType::Path, ""),
+            ArgSpec::new("creates", ArgType::Path, ""),
+        ],
+        free_form: FreeForm::Command,
+        check_mode: "",
+        returns: "",
+        examples: "",
+    };
+
+    fn map(v: Value) -> VarMap {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn types_defaults_and_aliases() {
+        let a = validate(
+            &DOC,
+            &map(serde_json::json!({"dest": "/x", "force": "yes", "count": "3", "items": "a, b"})),
+        )
+        .unwrap();
+        assert_eq!(a.str("path"), Some("/x"));
+        assert!(a.bool("force"));
+        assert_eq!(a.int("count"), Some(3));
+        assert_eq!(a.str("state"), Some("file"));
+        assert_eq!(a.str_list("items"), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn errors_read_like_ansible() {
+        let e = validate(
+            &DOC,
+            &map(serde_json::json!({"path": "/x", "stat": "file"})),
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("Unsupported parameters for (t) module: stat."),
+            "{e}"
+        );
+        let e = validate(
+            &DOC,
+            &map(serde_json::json!({"path": "/x", "state": "dir"})),
+        )
+        .unwrap_err();
+        assert_eq!(e, "value of state must be one of: file, absent, got: dir");
+        let e = validate(&DOC, &map(serde_json::json!({}))).unwrap_err();
+        assert_eq!(e, "missing required arguments: path");
+        let e = validate(
+            &DOC,
+            &map(serde_json::json!({"path": "/x", "force": "maybe"})),
+        )
+        .unwrap_err();
+        assert!(e.contains("not a valid boolean"), "{e}");
+    }
+
+    #[test]
+    fn free_form_splits_like_ansible() {
+        let m = parse_free_form(&CMD, "echo 'a b' chdir=/tmp x=1");
+        assert_eq!(m["_raw_params"], "echo 'a b' x=1");
+        assert_eq!(m["chdir"], "/tmp");
+        let m = parse_free_form(&DOC, "path=\"/a b\" state=absent");
+        assert_eq!(m["path"], "/a b");
+        assert_eq!(m["state"], "absent");
+        let m = parse_free_form(&CMD, "ls -l   /tmp");
+        assert_eq!(m["_raw_params"], "ls -l   /tmp");
+    }
+}

@@ -1,0 +1,92 @@
+//! What execution tells the report layer. Execution never calls a reporter
+//! directly: it sends events to a `Listener`.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Changed,
+    Failed,
+    Skipped,
+    Unreachable,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HostResult {
+    pub host: String,
+    pub delegated_to: Option<String>,
+    pub status: Status,
+    /// A failure that `ignore_errors` (or `ignore_unreachable`) let pass.
+    pub ignored: bool,
+    /// A failure that a block's `rescue` took over.
+    pub rescued: bool,
+    /// The loop item's label, for item results.
+    pub item: Option<String>,
+    /// The result as shown (no_log results are censored before they get here).
+    pub result: Map<String, Value>,
+    /// Show the result even without -v (debug, assert).
+    pub verbose_always: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct HostStats {
+    pub ok: u32,
+    pub changed: u32,
+    pub unreachable: u32,
+    pub failed: u32,
+    pub skipped: u32,
+    pub rescued: u32,
+    pub ignored: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    PlaybookStart {
+        playbook: String,
+        check: bool,
+    },
+    PlayStart {
+        name: String,
+        hosts: Vec<String>,
+    },
+    NoHostsMatched {
+        pattern: String,
+    },
+    TaskStart {
+        name: String,
+        handler: bool,
+        path: String,
+        step_ids: Vec<String>,
+    },
+    /// A loop item's result (the task's own result follows as `HostResult`).
+    ItemResult(HostResult),
+    HostResult(HostResult),
+    /// `until` is retrying.
+    Retry {
+        host: String,
+        task: String,
+        retries_left: u32,
+        result: Map<String, Value>,
+    },
+    /// A unified diff of a change (--diff).
+    Diff {
+        host: String,
+        diff: String,
+    },
+    Warning {
+        message: String,
+    },
+    NoMoreHosts,
+    Recap {
+        hosts: Vec<(String, HostStats)>,
+    },
+}
+
+/// Receives events in the order they happen.
+pub trait Listener: Send + Sync {
+    fn event(&self, e: &Event);
+}

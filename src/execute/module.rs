@@ -1,0 +1,353 @@
+//! The module contract: an argument spec with docs, and `run`, which queries the
+//! host, decides, and acts only outside check mode. Modules reach the host and the
+//! controller only through the `Handle`.
+
+use super::connection::{Become, ConnError, Connection, ExecOutput, ExecRequest, Stdin};
+use crate::plan::template::Templar;
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub type VarMap = Map<String, Value>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArgType {
+    Str,
+    Bool,
+    Int,
+    Float,
+    Path,
+    /// A list; a comma-separated string is split, as Ansible does.
+    List,
+    Dict,
+    /// A file mode: octal string (`"0644"`, `"u+x"`) or an integer.
+    Mode,
+    /// Anything, kept as given.
+    Raw,
+}
+
+#[derive(Debug)]
+pub struct ArgSpec {
+    pub name: &'static str,
+    pub ty: ArgType,
+    pub required: bool,
+    /// Default as YAML-ish text (`"yes"`, `"10"`); None: absent when not given.
+    pub default: Option<&'static str>,
+    pub choices: &'static [&'static str],
+    pub aliases: &'static [&'static str],
+    /// Never shown in output, logs or the journal.
+    pub secret: bool,
+    pub doc: &'static str,
+}
+
+impl ArgSpec {
+    pub const fn new(name: &'static str, ty: ArgType, doc: &'static str) -> ArgSpec {
+        ArgSpec {
+            name,
+            ty,
+            required: false,
+            default: None,
+            choices: &[],
+            aliases: &[],
+            secret: false,
+            doc,
+        }
+    }
+    pub const fn required(mut self) -> ArgSpec {
+        self.required = true;
+        self
+    }
+    pub const fn default(mut self, d: &'static str) -> ArgSpec {
+        self.default = Some(d);
+        self
+    }
+    pub const fn choices(mut self, c: &'static [&'static str]) -> ArgSpec {
+        self.choices = c;
+        self
+    }
+    pub const fn aliases(mut self, a: &'static [&'static str]) -> ArgSpec {
+        self.aliases = a;
+        self
+    }
+    pub const fn secret(mut self) -> ArgSpec {
+        self.secret = true;
+        self
+    }
+}
+
+/// How a module takes a free-form string (`shell: echo hi`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FreeForm {
+    /// No free form: `k=v` pairs only.
+    No,
+    /// The string is the command (`_raw_params`); only the listed `k=v` words are arguments.
+    Command,
+    /// Free form is the module's main argument (e.g. `debug: msg=...` or `fail: msg`); `k=v` parsed.
+    KeyValue,
+}
+
+#[derive(Debug)]
+pub struct ModuleDoc {
+    pub name: &'static str,
+    pub short: &'static str,
+    pub description: &'static str,
+    pub args: &'static [ArgSpec],
+    pub free_form: FreeForm,
+    /// How the module behaves under --check.
+    pub check_mode: &'static str,
+    pub returns: &'static str,
+    pub examples: &'static str,
+}
+
+impl ModuleDoc {
+    pub fn arg(&self, name: &str) -> Option<&ArgSpec> {
+        self.args
+            .iter()
+            .find(|a| a.name == name || a.aliases.contains(&name))
+    }
+
+    /// Every accepted argument name, aliases included (for "did you mean").
+    pub fn arg_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.args
+            .iter()
+            .flat_map(|a| std::iter::once(a.name).chain(a.aliases.iter().copied()))
+    }
+
+    /// The text `hotplay doc MODULE` prints.
+    pub fn render(&self) -> String {
+        let mut s = format!(
+            "> {} — {}\n\n{}\n\nARGUMENTS\n",
+            self.name,
+            self.short,
+            self.description.trim()
+        );
+        for a in self.args {
+            let mut flags = Vec::new();
+            if a.required {
+                flags.push("required".to_string());
+            }
+            if let Some(d) = a.default {
+                flags.push(format!("default: {d}"));
+            }
+            if !a.choices.is_empty() {
+                flags.push(format!("choices: {}", a.choices.join(", ")));
+            }
+            if !a.aliases.is_empty() {
+                flags.push(format!("aliases: {}", a.aliases.join(", ")));
+            }
+            let ty = format!("{:?}", a.ty).to_lowercase();
+            s.push_str(&format!(
+                "  {} ({ty}{}{})\n      {}\n",
+                a.name,
+                if flags.is_empty() { "" } else { "; " },
+                flags.join("; "),
+                a.doc
+            ));
+        }
+        s.push_str(&format!("\nCHECK MODE\n  {}\n", self.check_mode.trim()));
+        if !self.returns.is_empty() {
+            s.push_str(&format!("\nRETURNS\n{}\n", indent(self.returns.trim())));
+        }
+        if !self.examples.is_empty() {
+            s.push_str(&format!("\nEXAMPLES\n{}\n", indent(self.examples.trim())));
+        }
+        s
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Validated arguments, typed by the spec, defaults applied.
+#[derive(Clone, Debug, Default)]
+pub struct Args {
+    pub values: VarMap,
+}
+
+impl Args {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values.get(name).filter(|v| !v.is_null())
+    }
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_str)
+    }
+    pub fn string(&self, name: &str) -> Option<String> {
+        self.str(name).map(str::to_string)
+    }
+    pub fn bool(&self, name: &str) -> bool {
+        self.get(name).and_then(Value::as_bool).unwrap_or(false)
+    }
+    pub fn int(&self, name: &str) -> Option<i64> {
+        self.get(name).and_then(Value::as_i64)
+    }
+    pub fn float(&self, name: &str) -> Option<f64> {
+        self.get(name).and_then(Value::as_f64)
+    }
+    pub fn list(&self, name: &str) -> Vec<Value> {
+        self.get(name)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    }
+    pub fn str_list(&self, name: &str) -> Vec<String> {
+        self.list(name)
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect()
+    }
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+}
+
+/// What a module reports.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub changed: bool,
+    pub failed: bool,
+    pub skipped: bool,
+    pub msg: Option<String>,
+    /// Module-specific return values (rc, stdout, path, ...).
+    pub data: VarMap,
+    pub diff: Vec<Diff>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Diff {
+    pub before_header: String,
+    pub after_header: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl Outcome {
+    pub fn ok() -> Outcome {
+        Outcome::default()
+    }
+    pub fn changed(changed: bool) -> Outcome {
+        Outcome {
+            changed,
+            ..Default::default()
+        }
+    }
+    pub fn failed(msg: impl Into<String>) -> Outcome {
+        Outcome {
+            failed: true,
+            msg: Some(msg.into()),
+            ..Default::default()
+        }
+    }
+    pub fn skipped(msg: impl Into<String>) -> Outcome {
+        Outcome {
+            skipped: true,
+            msg: Some(msg.into()),
+            ..Default::default()
+        }
+    }
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Outcome {
+        self.data.insert(key.to_string(), value.into());
+        self
+    }
+    pub fn msg(mut self, msg: impl Into<String>) -> Outcome {
+        self.msg = Some(msg.into());
+        self
+    }
+
+    /// The registered result, as Ansible shapes it.
+    pub fn to_json(&self) -> VarMap {
+        let mut m = VarMap::new();
+        m.insert("changed".into(), Value::Bool(self.changed));
+        for (k, v) in &self.data {
+            m.insert(k.clone(), v.clone());
+        }
+        if let Some(msg) = &self.msg {
+            m.insert("msg".into(), Value::String(msg.clone()));
+        }
+        if self.failed {
+            m.insert("failed".into(), Value::Bool(true));
+        }
+        if self.skipped {
+            m.insert("skipped".into(), Value::Bool(true));
+        }
+        if !self.diff.is_empty() {
+            let d: Vec<Value> = self
+                .diff
+                .iter()
+                .filter_map(|d| serde_json::to_value(d).ok())
+                .collect();
+            m.insert("diff".into(), Value::Array(d));
+        }
+        if !self.warnings.is_empty() {
+            m.insert("warnings".into(), Value::from(self.warnings.clone()));
+        }
+        m
+    }
+}
+
+/// The one thing a module talks through: the host, the controller's files, the templar.
+pub struct Handle<'a> {
+    pub host: &'a str,
+    pub conn: &'a dyn Connection,
+    pub check_mode: bool,
+    pub diff: bool,
+    /// The -v count, for `debug: verbosity`.
+    pub verbosity: u8,
+    pub become_: Option<Become>,
+    pub env: Vec<(String, String)>,
+    pub timeout: Option<Duration>,
+    /// The task's variables, for modules that template (template, debug, assert).
+    pub vars: &'a minijinja::Value,
+    pub templar: &'a Templar,
+    /// Controller directories searched for `src` files: role dir first, then the playbook's.
+    pub search_paths: &'a [PathBuf],
+}
+
+impl Handle<'_> {
+    /// Runs a script on the host with the task's become_, environment and timeout.
+    pub async fn run(&self, script: impl Into<String>) -> Result<ExecOutput, ConnError> {
+        self.run_with_stdin(script, Stdin::None).await
+    }
+
+    pub async fn run_with_stdin(
+        &self,
+        script: impl Into<String>,
+        stdin: Stdin,
+    ) -> Result<ExecOutput, ConnError> {
+        self.conn
+            .exec(ExecRequest {
+                script: script.into(),
+                stdin,
+                env: self.env.clone(),
+                become_: self.become_.clone(),
+                timeout: self.timeout,
+            })
+            .await
+    }
+
+    /// Finds a controller file: absolute, or under `<dir>/<kind>/` or `<dir>/` of each search path.
+    pub fn find_file(&self, kind: &str, name: &str) -> Option<PathBuf> {
+        let p = std::path::Path::new(name);
+        if p.is_absolute() {
+            return p.exists().then(|| p.to_path_buf());
+        }
+        self.search_paths
+            .iter()
+            .flat_map(|d| [d.join(kind).join(name), d.join(name)])
+            .find(|c| c.exists())
+    }
+}
+
+#[async_trait]
+pub trait Module: Send + Sync {
+    fn doc(&self) -> &'static ModuleDoc;
+    async fn run(&self, h: &Handle<'_>, args: &Args) -> Result<Outcome, ConnError>;
+}

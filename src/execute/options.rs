@@ -1,0 +1,54 @@
+//! Run options from the command line (and config), as execution needs them.
+
+use super::connection::become_wrap::Secret;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub check: bool,
+    pub diff: bool,
+    pub forks: usize,
+    pub tags: Vec<String>,
+    pub skip_tags: Vec<String>,
+    pub limit: Option<String>,
+    pub start_at_task: Option<String>,
+    pub step: bool,
+    pub verbosity: u8,
+    pub extra_vars: Map<String, Value>,
+    pub become_: bool,
+    pub become_user: Option<String>,
+    pub become_method: Option<String>,
+    pub become_password: Option<Secret>,
+    pub remote_user: Option<String>,
+    pub connection: Option<String>,
+    pub force_handlers: bool,
+    pub inventory_sources: Vec<PathBuf>,
+    pub timeout: Option<u64>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            check: false,
+            diff: false,
+            forks: 10,
+            tags: Vec::new(),
+            skip_tags: Vec::new(),
+            limit: None,
+            start_at_task: None,
+            step: false,
+            verbosity: 0,
+            extra_vars: Map::new(),
+            become_: false,
+            become_user: None,
+            become_method: None,
+            become_password: None,
+            remote_user: None,
+            connection: None,
+            force_handlers: false,
+            inventory_sources: Vec::new(),
+            timeout: None,
+        }
+    }
+}

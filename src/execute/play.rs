@@ -1,0 +1,1264 @@
+//! The linear strategy: a play's hosts in batches (`serial`), each task run on
+//! all hosts of the batch at once, blocks and handlers as Ansible runs them.
+
+use super::connection::Connection;
+use super::cursor::{Cursor, FailureOutcome};
+use super::events::{Event, HostStats, Listener, Status};
+use super::host_task::{TaskOutput, TaskRun, error_at};
+use super::module::VarMap;
+use super::options::RunOptions;
+use super::{connections, tags};
+use crate::parse::inventory::Inventory;
+use crate::parse::{Kind, Node, Span};
+use crate::plan::load::Loader;
+use crate::plan::template::{OMIT, Templar};
+use crate::plan::tree::{Action, Item, Play, Task};
+use crate::plan::vars::{Context, HostVarsSource, Layer};
+use futures::StreamExt;
+use indexmap::{IndexMap, IndexSet};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What a host carries from play to play.
+#[derive(Debug, Default, Clone)]
+pub struct HostState {
+    pub inventory: Arc<VarMap>,
+    pub facts: Arc<VarMap>,
+    /// set_fact and register.
+    pub vars: Arc<VarMap>,
+    pub include_vars: Arc<VarMap>,
+    pub failed: bool,
+    pub unreachable: bool,
+}
+
+/// A host within the current batch.
+struct BatchHost {
+    cursor: Cursor,
+    vars_files: Arc<VarMap>,
+    notified: IndexSet<usize>,
+    /// `meta: end_host`/`end_play`: no more tasks here, not a failure.
+    ended: bool,
+    /// ansible_failed_task / ansible_failed_result while in rescue.
+    rescue_vars: Arc<VarMap>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum PlayEnd {
+    Continue,
+    /// A batch failed entirely or max_fail_percentage was exceeded: stop the run.
+    BreakRun,
+}
+
+pub struct Runner<'a> {
+    pub inventory: &'a Inventory,
+    pub options: &'a RunOptions,
+    pub listener: &'a dyn Listener,
+    pub templar: Arc<Templar>,
+    pub loader: &'a Loader<'a>,
+    pub playbook_dir: PathBuf,
+    pub hosts: IndexMap<String, HostState>,
+    pub stats: IndexMap<String, HostStats>,
+    pub conns: connections::Pool,
+    pub start_at: Option<String>,
+    include_cache: HashMap<String, Arc<Vec<Item>>>,
+}
+
+/// Everything of the play every context needs.
+struct PlayScope {
+    play: Arc<Play>,
+    common: Arc<VarMap>,
+    extra: Arc<VarMap>,
+}
+
+/// `hostvars` for one task step: every host's variables as of this step.
+#[derive(Debug)]
+struct Snapshot {
+    layers: IndexMap<String, Vec<Layer>>,
+    templar: Arc<Templar>,
+}
+
+impl HostVarsSource for Snapshot {
+    fn host_names(&self) -> Vec<String> {
+        self.layers.keys().cloned().collect()
+    }
+    fn context_of(&self, host: &str) -> Option<Arc<Context>> {
+        let layers = self.layers.get(host)?.clone();
+        Some(Context::new(layers, self.templar.clone(), None))
+    }
+}
+
+impl<'a> Runner<'a> {
+    pub fn new(
+        inventory: &'a Inventory,
+        options: &'a RunOptions,
+        listener: &'a dyn Listener,
+        templar: Arc<Templar>,
+        loader: &'a Loader<'a>,
+        playbook_dir: PathBuf,
+    ) -> Runner<'a> {
+        Runner {
+            inventory,
+            options,
+            listener,
+            templar,
+            loader,
+            playbook_dir,
+            hosts: IndexMap::new(),
+            stats: IndexMap::new(),
+            conns: connections::Pool::default(),
+            start_at: options.start_at_task.clone(),
+            include_cache: HashMap::new(),
+        }
+    }
+
+    fn warn(&self, message: impl Into<String>) {
+        self.listener.event(&Event::Warning {
+            message: message.into(),
+        });
+    }
+
+    fn host_state(&mut self, host: &str) -> Result<&mut HostState, String> {
+        if !self.hosts.contains_key(host) {
+            let layers = self
+                .inventory
+                .host_var_layers(host, Some(&self.playbook_dir))
+                .map_err(|d| d.to_string())?;
+            let mut merged = VarMap::new();
+            for l in layers {
+                merged.extend(l);
+            }
+            self.hosts.insert(
+                host.to_string(),
+                HostState {
+                    inventory: Arc::new(merged),
+                    ..Default::default()
+                },
+            );
+            self.stats.entry(host.to_string()).or_default();
+        }
+        self.hosts
+            .get_mut(host)
+            .ok_or_else(|| "host state missing".to_string())
+    }
+
+    pub async fn run_play(&mut self, play: Arc<Play>) -> Result<PlayEnd, String> {
+        let extra = Arc::new(self.options.extra_vars.clone());
+        let static_ctx = Context::new(
+            vec![Layer::lazy(extra.clone()), Layer::lazy(play.vars.clone())],
+            self.templar.clone(),
+            None,
+        );
+        let pattern = match self
+            .templar
+            .render_json(&play.hosts.to_json(), &static_ctx.as_value())
+        {
+            Ok(Value::Array(a)) => a
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(":"),
+            Ok(Value::String(s)) => s,
+            Ok(other) => other.to_string(),
+            Err(e) => return Err(error_line(play.hosts.span, &e.message)),
+        };
+        let name = match &play.name {
+            Some(n) => self
+                .templar
+                .render_string(n, &static_ctx.as_value())
+                .unwrap_or_else(|_| n.clone()),
+            None => pattern.clone(),
+        };
+        let mut hosts = crate::plan::pattern::select(self.inventory, &pattern)
+            .map_err(|e| error_line(play.hosts.span, &e.0))?;
+        if let Some(limit) = &self.options.limit {
+            let allowed = crate::plan::pattern::select(self.inventory, limit)
+                .map_err(|e| format!("--limit: {}", e.0))?;
+            hosts.retain(|h| allowed.contains(h));
+        }
+        hosts.retain(|h| {
+            self.hosts
+                .get(h)
+                .is_none_or(|s| !s.failed && !s.unreachable)
+        });
+        order_hosts(&mut hosts, &play.order);
+        self.listener.event(&Event::PlayStart {
+            name,
+            hosts: hosts.clone(),
+        });
+        if hosts.is_empty() {
+            self.listener.event(&Event::NoHostsMatched { pattern });
+            return Ok(PlayEnd::Continue);
+        }
+        for h in &hosts {
+            self.host_state(h)?;
+        }
+        let batches =
+            super::batches::split(&hosts, play.serial.as_ref(), &self.templar, &static_ctx)
+                .map_err(|e| {
+                    error_line(
+                        play.serial.as_ref().map(|n| n.span).unwrap_or(play.span),
+                        &e,
+                    )
+                })?;
+        let max_fail = match &play.max_fail_percentage {
+            Some(n) => Some(match n.to_json() {
+                Value::Number(x) => x.as_f64().unwrap_or(100.0),
+                Value::String(s) => s
+                    .trim_end_matches('%')
+                    .parse::<f64>()
+                    .map_err(|_| error_line(n.span, "max_fail_percentage must be a number"))?,
+                _ => return Err(error_line(n.span, "max_fail_percentage must be a number")),
+            }),
+            None => None,
+        };
+        let mut common = VarMap::new();
+        common.insert(
+            "groups".into(),
+            serde_json::to_value(self.inventory.groups_map()).unwrap_or_default(),
+        );
+        common.insert("ansible_play_hosts_all".into(), Value::from(hosts.clone()));
+        common.insert(
+            "playbook_dir".into(),
+            Value::String(self.playbook_dir.display().to_string()),
+        );
+        common.insert(
+            "ansible_play_name".into(),
+            Value::String(play.name.clone().unwrap_or_default()),
+        );
+        common.insert("omit".into(), Value::String(OMIT.into()));
+        common.insert("ansible_check_mode".into(), Value::Bool(self.options.check));
+        common.insert("ansible_diff_mode".into(), Value::Bool(self.options.diff));
+        common.insert(
+            "ansible_verbosity".into(),
+            Value::from(self.options.verbosity),
+        );
+        common.insert(
+            "ansible_run_tags".into(),
+            Value::from(if self.options.tags.is_empty() {
+                vec!["all".to_string()]
+            } else {
+                self.options.tags.clone()
+            }),
+        );
+        common.insert(
+            "ansible_skip_tags".into(),
+            Value::from(self.options.skip_tags.clone()),
+        );
+        common.insert("ansible_version".into(), serde_json::json!({"full": "2.17.0", "major": 2, "minor": 17, "revision": 0, "string": "2.17.0", "hotplay": env!("CARGO_PKG_VERSION")}));
+        common.insert("inventory_dir".into(), Value::Null);
+        for batch in batches {
+            let scope = {
+                let mut c = common.clone();
+                c.insert("ansible_play_batch".into(), Value::from(batch.clone()));
+                PlayScope {
+                    play: play.clone(),
+                    common: Arc::new(c),
+                    extra: extra.clone(),
+                }
+            };
+            let failed_before = batch
+                .iter()
+                .filter(|h| {
+                    self.hosts
+                        .get(*h)
+                        .is_some_and(|s| s.failed || s.unreachable)
+                })
+                .count();
+            let end = self.run_batch(&scope, &batch, max_fail).await?;
+            let failed_now = batch
+                .iter()
+                .filter(|h| {
+                    self.hosts
+                        .get(*h)
+                        .is_some_and(|s| s.failed || s.unreachable)
+                })
+                .count();
+            if end == PlayEnd::BreakRun
+                || (failed_now - failed_before == batch.len() && !batch.is_empty())
+            {
+                self.listener.event(&Event::NoMoreHosts);
+                return Ok(PlayEnd::BreakRun);
+            }
+        }
+        Ok(PlayEnd::Continue)
+    }
+
+    fn is_active(&self, host: &str, batch: &IndexMap<String, BatchHost>) -> bool {
+        self.hosts
+            .get(host)
+            .is_some_and(|s| !s.failed && !s.unreachable)
+            && batch.get(host).is_some_and(|b| !b.ended)
+    }
+
+    async fn run_batch(
+        &mut self,
+        scope: &PlayScope,
+        batch: &[String],
+        max_fail: Option<f64>,
+    ) -> Result<PlayEnd, String> {
+        let play = scope.play.clone();
+        let mut state: IndexMap<String, BatchHost> = IndexMap::new();
+        for h in batch {
+            let vars_files = self.load_vars_files(scope, h)?;
+            state.insert(
+                h.clone(),
+                BatchHost {
+                    cursor: Cursor::default(),
+                    vars_files,
+                    notified: IndexSet::new(),
+                    ended: false,
+                    rescue_vars: Arc::new(VarMap::new()),
+                },
+            );
+        }
+        if self.gathers_facts(&play) {
+            let task = gather_task(&play);
+            let hosts: Vec<String> = batch
+                .iter()
+                .filter(|h| self.is_active(h, &state))
+                .cloned()
+                .collect();
+            self.listener.event(&Event::TaskStart {
+                name: "Gathering Facts".into(),
+                handler: false,
+                path: play.span.to_string(),
+                step_ids: vec![],
+            });
+            let outs = self.run_on_hosts(scope, &task, &hosts, &state).await;
+            for (h, out) in outs {
+                self.apply(&task, &h, out, &mut state, scope, batch);
+            }
+        }
+        for section in &play.sections {
+            let items = Arc::new(section.clone());
+            for h in batch {
+                if let Some(b) = state.get_mut(h) {
+                    b.cursor = Cursor::new(items.clone());
+                }
+            }
+            let end = self.run_section(scope, batch, &mut state, max_fail).await?;
+            if end == PlayEnd::BreakRun {
+                if play.force_handlers || self.options.force_handlers {
+                    self.flush_handlers(scope, batch, &mut state).await;
+                }
+                return Ok(end);
+            }
+            self.flush_handlers(scope, batch, &mut state).await;
+        }
+        Ok(PlayEnd::Continue)
+    }
+
+    fn gathers_facts(&self, play: &Play) -> bool {
+        match &play.gather_facts {
+            None => true,
+            Some(n) => crate::plan::ansible_bool(&n.to_json()).unwrap_or(true),
+        }
+    }
+
+    fn load_vars_files(&mut self, scope: &PlayScope, host: &str) -> Result<Arc<VarMap>, String> {
+        let mut merged = VarMap::new();
+        if scope.play.vars_files.is_empty() {
+            return Ok(Arc::new(merged));
+        }
+        let ctx = self.context(
+            scope,
+            host,
+            None,
+            &Arc::new(VarMap::new()),
+            &Arc::new(VarMap::new()),
+            None,
+        );
+        for node in &scope.play.vars_files {
+            // A list entry means "the first of these that exists".
+            let candidates: Vec<Node> = match &node.kind {
+                Kind::Seq(items) => items.clone(),
+                _ => vec![node.clone()],
+            };
+            let mut found = None;
+            for c in &candidates {
+                let rendered = self
+                    .templar
+                    .render_json(&c.to_json(), &ctx.as_value())
+                    .map_err(|e| error_line(c.span, &e.message))?;
+                let name = rendered
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| rendered.to_string());
+                let path = scope.play.dir.join(&name);
+                if path.is_file() {
+                    found = Some(path);
+                    break;
+                }
+            }
+            let path = found
+                .ok_or_else(|| error_line(node.span, "vars_files: none of these files exists"))?;
+            merged.extend(super::include_vars::read_vars(&path)?);
+        }
+        Ok(Arc::new(merged))
+    }
+
+    /// The variables a template sees on `host` for `task`, highest layer first.
+    fn context(
+        &self,
+        scope: &PlayScope,
+        host: &str,
+        task: Option<&Task>,
+        vars_files: &Arc<VarMap>,
+        rescue: &Arc<VarMap>,
+        hostvars: Option<Arc<dyn HostVarsSource>>,
+    ) -> Arc<Context> {
+        let layers = self.layers(scope, host, task, vars_files, rescue);
+        Context::new(layers, self.templar.clone(), hostvars)
+    }
+
+    fn layers(
+        &self,
+        scope: &PlayScope,
+        host: &str,
+        task: Option<&Task>,
+        vars_files: &Arc<VarMap>,
+        rescue: &Arc<VarMap>,
+    ) -> Vec<Layer> {
+        let empty = HostState::default();
+        let hs = self.hosts.get(host).unwrap_or(&empty);
+        let mut magic = VarMap::new();
+        magic.insert("inventory_hostname".into(), Value::String(host.to_string()));
+        magic.insert(
+            "inventory_hostname_short".into(),
+            Value::String(host.split('.').next().unwrap_or(host).to_string()),
+        );
+        magic.insert(
+            "group_names".into(),
+            Value::from(self.inventory.group_names(host)),
+        );
+        if let Some(role) = task.and_then(|t| t.role.as_ref()) {
+            magic.insert("role_name".into(), Value::String(role.name.clone()));
+            magic.insert(
+                "role_path".into(),
+                Value::String(role.path.display().to_string()),
+            );
+        }
+        let mut facts = (*hs.facts).clone();
+        if !facts.is_empty() {
+            let plain: VarMap = facts
+                .iter()
+                .filter(|(k, _)| k.starts_with("ansible_"))
+                .map(|(k, v)| (k["ansible_".len()..].to_string(), v.clone()))
+                .collect();
+            facts.insert("ansible_facts".into(), Value::Object(plain));
+        }
+        let mut layers = vec![
+            Layer::data(Arc::new(magic)),
+            Layer::data(scope.common.clone()),
+            Layer::lazy(scope.extra.clone()),
+        ];
+        if let Some(role) = task.and_then(|t| t.role.as_ref()) {
+            layers.push(Layer::lazy(Arc::new(role.params.clone())));
+        }
+        layers.push(Layer::data(rescue.clone()));
+        layers.push(Layer::data(hs.vars.clone()));
+        layers.push(Layer::lazy(hs.include_vars.clone()));
+        if let Some(t) = task {
+            layers.extend(t.scopes.iter().map(|s| Layer::lazy(s.clone())));
+            if let Some(role) = &t.role {
+                layers.push(Layer::lazy(Arc::new(role.vars.clone())));
+            }
+        }
+        layers.push(Layer::lazy(vars_files.clone()));
+        layers.push(Layer::lazy(scope.play.vars.clone()));
+        layers.push(Layer::data(Arc::new(facts)));
+        layers.push(Layer::lazy(hs.inventory.clone()));
+        if let Some(role) = task.and_then(|t| t.role.as_ref()) {
+            layers.push(Layer::lazy(Arc::new(role.defaults.clone())));
+        }
+        for role in &scope.play.roles {
+            layers.push(Layer::lazy(Arc::new(role.defaults.clone())));
+        }
+        layers
+    }
+
+    fn snapshot(
+        &self,
+        scope: &PlayScope,
+        state: &IndexMap<String, BatchHost>,
+    ) -> Arc<dyn HostVarsSource> {
+        let empty = Arc::new(VarMap::new());
+        let layers = self
+            .hosts
+            .keys()
+            .map(|h| {
+                let vf = state
+                    .get(h)
+                    .map(|b| b.vars_files.clone())
+                    .unwrap_or_else(|| empty.clone());
+                (h.clone(), self.layers(scope, h, None, &vf, &empty))
+            })
+            .collect();
+        Arc::new(Snapshot {
+            layers,
+            templar: self.templar.clone(),
+        })
+    }
+
+    async fn run_section(
+        &mut self,
+        scope: &PlayScope,
+        batch: &[String],
+        state: &mut IndexMap<String, BatchHost>,
+        max_fail: Option<f64>,
+    ) -> Result<PlayEnd, String> {
+        loop {
+            // Each active host's next task; the earliest in play order runs next.
+            let mut next: Vec<(String, Arc<Task>)> = Vec::new();
+            for h in batch {
+                if !self.is_active(h, state) {
+                    continue;
+                }
+                let Some(b) = state.get_mut(h) else { continue };
+                if b.cursor.failed_after_always {
+                    b.cursor.failed_after_always = false;
+                    if let Some(s) = self.hosts.get_mut(h) {
+                        s.failed = true;
+                    }
+                    continue;
+                }
+                if let Some(t) = b.cursor.peek() {
+                    next.push((h.clone(), t));
+                }
+            }
+            // A host whose `always` ended in failure drops out above; look again.
+            let Some(first) = next
+                .iter()
+                .map(|(_, t)| t.clone())
+                .min_by(|a, b| a.order.cmp(&b.order))
+            else {
+                let pending = batch
+                    .iter()
+                    .any(|h| state.get(h).is_some_and(|b| b.cursor.failed_after_always));
+                if pending {
+                    continue;
+                }
+                return Ok(PlayEnd::Continue);
+            };
+            let hosts: Vec<String> = next
+                .iter()
+                .filter(|(_, t)| Arc::ptr_eq(t, &first))
+                .map(|(h, _)| h.clone())
+                .collect();
+            for h in &hosts {
+                if let Some(b) = state.get_mut(h) {
+                    b.cursor.advance();
+                }
+            }
+            if !self.selected(&first) {
+                continue;
+            }
+            if self.options.step && !step_confirm(&first.display_name()) {
+                continue;
+            }
+            if let Action::Meta { what } = &first.action {
+                if self
+                    .run_meta(scope, &first, what, &hosts, batch, state)
+                    .await?
+                    == PlayEnd::BreakRun
+                {
+                    return Ok(PlayEnd::BreakRun);
+                }
+                continue;
+            }
+            self.listener.event(&Event::TaskStart {
+                name: first.display_name(),
+                handler: false,
+                path: first.span.to_string(),
+                step_ids: step_ids(&first.attrs.tags),
+            });
+            let outs = self.run_on_hosts(scope, &first, &hosts, state).await;
+            let mut fatal = false;
+            for (h, out) in outs {
+                let failed = out.failed || out.unreachable;
+                self.apply(&first, &h, out, state, scope, batch);
+                if failed
+                    && self.any_errors_fatal(scope, &first)
+                    && self
+                        .hosts
+                        .get(&h)
+                        .is_some_and(|s| s.failed || s.unreachable)
+                {
+                    fatal = true;
+                }
+            }
+            if fatal {
+                for h in batch {
+                    if let Some(s) = self.hosts.get_mut(h)
+                        && !s.unreachable
+                    {
+                        s.failed = true;
+                    }
+                }
+                return Ok(PlayEnd::BreakRun);
+            }
+            if let Some(pct) = max_fail {
+                let failed = batch
+                    .iter()
+                    .filter(|h| {
+                        self.hosts
+                            .get(*h)
+                            .is_some_and(|s| s.failed || s.unreachable)
+                    })
+                    .count();
+                if (failed as f64) * 100.0 / (batch.len() as f64) > pct {
+                    return Ok(PlayEnd::BreakRun);
+                }
+            }
+        }
+    }
+
+    fn any_errors_fatal(&self, scope: &PlayScope, task: &Task) -> bool {
+        match &task.attrs.any_errors_fatal {
+            Some(n) => crate::plan::ansible_bool(&n.to_json()).unwrap_or(false),
+            None => scope.play.any_errors_fatal,
+        }
+    }
+
+    /// Tags and --start-at-task.
+    fn selected(&mut self, task: &Task) -> bool {
+        if let Some(start) = &self.start_at {
+            let name = task.display_name();
+            let bare = task.name.clone().unwrap_or_default();
+            if name == *start || bare == *start || glob(start, &bare) {
+                self.start_at = None;
+            } else {
+                return false;
+            }
+        }
+        tags::selected(
+            &task.attrs.tags,
+            &self.options.tags,
+            &self.options.skip_tags,
+        )
+    }
+
+    async fn run_on_hosts(
+        &mut self,
+        scope: &PlayScope,
+        task: &Arc<Task>,
+        hosts: &[String],
+        state: &IndexMap<String, BatchHost>,
+    ) -> Vec<(String, TaskOutput)> {
+        let hostvars = self.snapshot(scope, state);
+        let run_once = task
+            .attrs
+            .run_once
+            .as_ref()
+            .is_some_and(|n| crate::plan::ansible_bool(&n.to_json()).unwrap_or(false));
+        let targets: Vec<String> = if run_once {
+            hosts.iter().take(1).cloned().collect()
+        } else {
+            hosts.to_vec()
+        };
+        let mut jobs = Vec::new();
+        for h in &targets {
+            let b = state.get(h);
+            let empty = Arc::new(VarMap::new());
+            let vf = b
+                .map(|b| b.vars_files.clone())
+                .unwrap_or_else(|| empty.clone());
+            let rv = b.map(|b| b.rescue_vars.clone()).unwrap_or(empty);
+            let ctx = self.context(scope, h, Some(task), &vf, &rv, Some(hostvars.clone()));
+            let (conn, delegated) = match self.connection_for(task, h, &ctx) {
+                Ok(c) => c,
+                Err(msg) => {
+                    let mut out = TaskOutput::default();
+                    out.failed = true;
+                    out.status = Some(Status::Failed);
+                    out.result.insert("failed".into(), Value::Bool(true));
+                    out.result.insert("msg".into(), Value::String(msg));
+                    jobs.push(Err((h.clone(), out)));
+                    continue;
+                }
+            };
+            let mut search = Vec::new();
+            if let Some(r) = &task.role {
+                search.push(r.path.clone());
+            }
+            search.push(task.dir.clone());
+            search.push(scope.play.dir.clone());
+            jobs.push(Ok((h.clone(), ctx, conn, delegated, search)));
+        }
+        let options = self.options;
+        let listener = self.listener;
+        let forks = self.options.forks.max(1);
+        let mut results: Vec<(String, TaskOutput)> = futures::stream::iter(jobs)
+            .map(|job| async move {
+                match job {
+                    Err((h, out)) => {
+                        listener.event(&Event::HostResult(super::events::HostResult {
+                            host: h.clone(),
+                            delegated_to: None,
+                            status: Status::Failed,
+                            ignored: false,
+                            rescued: false,
+                            item: None,
+                            result: out.result.clone(),
+                            verbose_always: false,
+                        }));
+                        (h, out)
+                    }
+                    Ok((h, ctx, conn, delegated, search)) => {
+                        let run = TaskRun {
+                            task,
+                            host: &h,
+                            ctx,
+                            conn,
+                            delegated_to: delegated,
+                            options,
+                            listener,
+                            search_paths: search,
+                        };
+                        let out = run.run().await;
+                        (h, out)
+                    }
+                }
+            })
+            .buffer_unordered(forks)
+            .collect()
+            .await;
+        if run_once && let Some((_, first)) = results.first() {
+            let copy: Vec<(String, TaskOutput)> = hosts
+                .iter()
+                .skip(1)
+                .map(|h| (h.clone(), clone_output(first)))
+                .collect();
+            results.extend(copy);
+        }
+        results
+    }
+
+    fn connection_for(
+        &mut self,
+        task: &Task,
+        host: &str,
+        ctx: &Arc<Context>,
+    ) -> Result<(Arc<dyn Connection>, Option<String>), String> {
+        let delegate = match &task.attrs.delegate_to {
+            Some(n) => {
+                let v = self
+                    .templar
+                    .render_json(&n.to_json(), &ctx.as_value())
+                    .map_err(|e| error_at(n.span, task, &e.message))?;
+                v.as_str()
+                    .map(str::to_string)
+                    .filter(|s| !s.is_empty() && s != host)
+            }
+            None => None,
+        };
+        let target = delegate.clone().unwrap_or_else(|| host.to_string());
+        let target_ctx = if delegate.is_some() {
+            match self.hosts.get(&target) {
+                Some(hs) => Context::new(
+                    vec![Layer::lazy(hs.inventory.clone())],
+                    self.templar.clone(),
+                    None,
+                ),
+                None => Context::new(vec![], self.templar.clone(), None),
+            }
+        } else {
+            ctx.clone()
+        };
+        let conn = self.conns.get(&target, &target_ctx, self.options)?;
+        Ok((conn, delegate))
+    }
+
+    /// Applies one host's result: stats, register, facts, notifications, includes, failure.
+    fn apply(
+        &mut self,
+        task: &Arc<Task>,
+        host: &str,
+        out: TaskOutput,
+        state: &mut IndexMap<String, BatchHost>,
+        scope: &PlayScope,
+        _batch: &[String],
+    ) {
+        if let Some(target) = &out.facts_host {
+            // delegate_facts: the facts belong to the delegated host.
+            if self.host_state(target).is_ok()
+                && let Some(ts) = self.hosts.get_mut(target)
+            {
+                Arc::make_mut(&mut ts.vars).extend(out.set_facts.clone());
+                merge_facts(&mut ts.facts, &out.facts);
+            }
+        }
+        let stats = self.stats.entry(host.to_string()).or_default();
+        let status = out.status.unwrap_or(Status::Ok);
+        let Some(hs) = self.hosts.get_mut(host) else {
+            return;
+        };
+        if let Some(reg) = &task.register {
+            Arc::make_mut(&mut hs.vars).insert(reg.clone(), Value::Object(out.result.clone()));
+        }
+        if out.facts_host.is_none() {
+            if !out.set_facts.is_empty() {
+                Arc::make_mut(&mut hs.vars).extend(out.set_facts.clone());
+            }
+            merge_facts(&mut hs.facts, &out.facts);
+        }
+        if !out.include_vars.is_empty() {
+            Arc::make_mut(&mut hs.include_vars).extend(out.include_vars.clone());
+        }
+        match status {
+            Status::Unreachable if out.unreachable => {
+                stats.unreachable += 1;
+                hs.unreachable = true;
+            }
+            Status::Unreachable => {
+                stats.ignored += 1;
+                stats.ok += 1;
+            }
+            Status::Failed if out.failed => {
+                let b = state.get_mut(host);
+                let outcome = b
+                    .map(|b| b.cursor.fail())
+                    .unwrap_or(FailureOutcome::HostFailed);
+                match outcome {
+                    FailureOutcome::Rescued => {
+                        stats.rescued += 1;
+                        if let Some(b) = state.get_mut(host) {
+                            let mut rv = VarMap::new();
+                            rv.insert("ansible_failed_task".into(), serde_json::json!({"name": task.display_name(), "action": task.module_name().unwrap_or_default()}));
+                            rv.insert(
+                                "ansible_failed_result".into(),
+                                Value::Object(out.result.clone()),
+                            );
+                            b.rescue_vars = Arc::new(rv);
+                        }
+                    }
+                    FailureOutcome::Deferred => {
+                        stats.failed += 1;
+                    }
+                    FailureOutcome::HostFailed => {
+                        stats.failed += 1;
+                        hs.failed = true;
+                    }
+                }
+            }
+            Status::Failed => {
+                stats.ok += 1;
+                stats.ignored += 1;
+                if out.changed {
+                    stats.changed += 1;
+                }
+            }
+            Status::Skipped => stats.skipped += 1,
+            Status::Changed => {
+                stats.ok += 1;
+                stats.changed += 1;
+            }
+            Status::Ok => stats.ok += 1,
+        }
+        if out.changed
+            && !task.notify.is_empty()
+            && let Some(b) = state.get_mut(host)
+        {
+            for name in &task.notify {
+                let mut found = false;
+                for (i, hd) in scope.play.handlers.iter().enumerate() {
+                    if handler_matches(hd, name) {
+                        b.notified.insert(i);
+                        found = true;
+                    }
+                }
+                if !found {
+                    self.listener.event(&Event::Warning {
+                        message: format!(
+                            "the handler '{name}' notified by task '{}' was not found",
+                            task.display_name()
+                        ),
+                    });
+                }
+            }
+        }
+        if !out.includes.is_empty() {
+            let mut lists = Vec::new();
+            for (path, vars) in &out.includes {
+                match self.load_include(task, path, vars, &scope.play) {
+                    Ok(items) => lists.push(items),
+                    Err(msg) => {
+                        self.warn(msg);
+                        if let Some(hs) = self.hosts.get_mut(host) {
+                            hs.failed = true;
+                        }
+                        if let Some(s) = self.stats.get_mut(host) {
+                            s.failed += 1;
+                        }
+                        return;
+                    }
+                }
+            }
+            if let Some(b) = state.get_mut(host) {
+                for items in lists.into_iter().rev() {
+                    b.cursor.push(items);
+                }
+            }
+        }
+        if !out.role_includes.is_empty() {
+            let mut lists = Vec::new();
+            for (args, vars) in &out.role_includes {
+                match self.load_role_include(task, args, vars, &scope.play) {
+                    Ok(items) => lists.push(items),
+                    Err(msg) => {
+                        self.warn(msg);
+                        if let Some(hs) = self.hosts.get_mut(host) {
+                            hs.failed = true;
+                        }
+                        return;
+                    }
+                }
+            }
+            if let Some(b) = state.get_mut(host) {
+                for items in lists.into_iter().rev() {
+                    b.cursor.push(items);
+                }
+            }
+        }
+    }
+
+    fn load_include(
+        &mut self,
+        task: &Arc<Task>,
+        path: &std::path::Path,
+        vars: &VarMap,
+        play: &Play,
+    ) -> Result<Arc<Vec<Item>>, String> {
+        let key = format!(
+            "{}|{:?}|{}",
+            path.display(),
+            task.order,
+            serde_json::to_string(vars).unwrap_or_default()
+        );
+        if let Some(items) = self.include_cache.get(&key) {
+            return Ok(items.clone());
+        }
+        let mut scopes = vec![Arc::new(vars.clone())];
+        scopes.extend(task.scopes.iter().cloned());
+        let items = self
+            .loader
+            .load_task_file(
+                path,
+                &task.attrs,
+                &scopes,
+                task.role.as_ref(),
+                &play.dir,
+                &task.order,
+                self.include_cache.len() as u32,
+            )
+            .map_err(|d| d.to_string())?;
+        let items = Arc::new(items);
+        self.include_cache.insert(key, items.clone());
+        Ok(items)
+    }
+
+    fn load_role_include(
+        &mut self,
+        task: &Arc<Task>,
+        args: &VarMap,
+        vars: &VarMap,
+        play: &Play,
+    ) -> Result<Arc<Vec<Item>>, String> {
+        let key = format!(
+            "role|{:?}|{}|{}",
+            task.order,
+            serde_json::to_string(args).unwrap_or_default(),
+            serde_json::to_string(vars).unwrap_or_default()
+        );
+        if let Some(items) = self.include_cache.get(&key) {
+            return Ok(items.clone());
+        }
+        let mut entry = args.clone();
+        if let Some(n) = entry.remove("name") {
+            entry.insert("role".into(), n);
+        }
+        for (k, v) in vars {
+            entry.insert(k.clone(), v.clone());
+        }
+        let node = Node::from_json(&Value::Object(entry), task.span);
+        let items = self
+            .loader
+            .load_role_dynamic(&node, &task.attrs, &play.dir, &task.dir, &task.order)
+            .map_err(|d| d.to_string())?;
+        let items = Arc::new(items);
+        self.include_cache.insert(key, items.clone());
+        Ok(items)
+    }
+
+    async fn run_meta(
+        &mut self,
+        scope: &PlayScope,
+        task: &Arc<Task>,
+        what: &str,
+        hosts: &[String],
+        batch: &[String],
+        state: &mut IndexMap<String, BatchHost>,
+    ) -> Result<PlayEnd, String> {
+        // `when` decides per host for the metas that act per host.
+        let mut chosen = Vec::new();
+        for h in hosts {
+            let b = state.get(h);
+            let empty = Arc::new(VarMap::new());
+            let vf = b
+                .map(|b| b.vars_files.clone())
+                .unwrap_or_else(|| empty.clone());
+            let ctx = self.context(scope, h, Some(task), &vf, &empty, None);
+            let mut ok = true;
+            for c in &task.attrs.when {
+                let text = c.scalar_text().unwrap_or_default();
+                match &c.kind {
+                    Kind::Bool(b) => ok &= *b,
+                    _ => {
+                        ok &= self
+                            .templar
+                            .eval_condition(&text, &ctx.as_value())
+                            .map_err(|e| error_at(c.span, task, &e.message))?
+                    }
+                }
+            }
+            if ok {
+                chosen.push(h.clone());
+            }
+        }
+        match what {
+            "flush_handlers" => self.flush_handlers(scope, batch, state).await,
+            "end_play" | "end_batch" if !chosen.is_empty() => {
+                for b in state.values_mut() {
+                    b.ended = true;
+                }
+            }
+            "end_host" => {
+                for h in &chosen {
+                    if let Some(b) = state.get_mut(h) {
+                        b.ended = true;
+                    }
+                }
+            }
+            "clear_host_errors" => {
+                for h in batch {
+                    if let Some(s) = self.hosts.get_mut(h) {
+                        s.failed = false;
+                    }
+                }
+            }
+            "clear_facts" => {
+                for h in &chosen {
+                    if let Some(s) = self.hosts.get_mut(h) {
+                        s.facts = Arc::new(VarMap::new());
+                    }
+                }
+            }
+            "reset_connection" => {
+                for h in &chosen {
+                    self.conns.reset(h).await;
+                }
+            }
+            "noop" | "refresh_inventory" | "end_play" | "end_batch" => {}
+            other => self.warn(format!(
+                "meta: {other} is accepted but does nothing in hotplay"
+            )),
+        }
+        Ok(PlayEnd::Continue)
+    }
+
+    async fn flush_handlers(
+        &mut self,
+        scope: &PlayScope,
+        batch: &[String],
+        state: &mut IndexMap<String, BatchHost>,
+    ) {
+        let force = scope.play.force_handlers || self.options.force_handlers;
+        for _pass in 0..64 {
+            let mut ran = false;
+            for (i, handler) in scope.play.handlers.clone().iter().enumerate() {
+                let hosts: Vec<String> = batch
+                    .iter()
+                    .filter(|h| state.get(*h).is_some_and(|b| b.notified.contains(&i)))
+                    .filter(|h| {
+                        let s = self.hosts.get(*h);
+                        let alive = s.is_some_and(|s| !s.unreachable)
+                            && (force || s.is_some_and(|s| !s.failed));
+                        alive && (force || state.get(*h).is_some_and(|b| !b.ended))
+                    })
+                    .cloned()
+                    .collect();
+                for h in batch {
+                    if let Some(b) = state.get_mut(h) {
+                        b.notified.shift_remove(&i);
+                    }
+                }
+                if hosts.is_empty() {
+                    continue;
+                }
+                ran = true;
+                self.listener.event(&Event::TaskStart {
+                    name: handler.display_name(),
+                    handler: true,
+                    path: handler.span.to_string(),
+                    step_ids: step_ids(&handler.attrs.tags),
+                });
+                let outs = self.run_on_hosts(scope, handler, &hosts, state).await;
+                for (h, out) in outs {
+                    self.apply(handler, &h, out, state, scope, batch);
+                }
+            }
+            if !ran {
+                break;
+            }
+        }
+    }
+}
+
+/// Facts are stored as `ansible_<name>`; `ansible_facts.<name>` is derived from them.
+fn merge_facts(into: &mut Arc<VarMap>, facts: &VarMap) {
+    if facts.is_empty() {
+        return;
+    }
+    let f = Arc::make_mut(into);
+    for (k, v) in facts {
+        let key = if k.starts_with("ansible_") {
+            k.clone()
+        } else {
+            format!("ansible_{k}")
+        };
+        f.insert(key, v.clone());
+    }
+}
+
+fn handler_matches(handler: &Task, name: &str) -> bool {
+    handler.name.as_deref() == Some(name)
+        || handler.display_name() == name
+        || handler.listen.iter().any(|l| l == name)
+}
+
+/// Step IDs of the manual (`MBR-4`, `C-STOP`) among a task's tags.
+fn step_ids(tags: &[String]) -> Vec<String> {
+    tags.iter()
+        .filter(|t| t.contains('-') && t.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+        .cloned()
+        .collect()
+}
+
+fn clone_output(o: &TaskOutput) -> TaskOutput {
+    TaskOutput {
+        status: o.status,
+        result: o.result.clone(),
+        failed: o.failed,
+        unreachable: o.unreachable,
+        ignored: o.ignored,
+        changed: o.changed,
+        set_facts: o.set_facts.clone(),
+        facts: o.facts.clone(),
+        include_vars: o.include_vars.clone(),
+        includes: Vec::new(),
+        role_includes: Vec::new(),
+        facts_host: o.facts_host.clone(),
+    }
+}
+
+fn gather_task(play: &Play) -> Arc<Task> {
+    Arc::new(Task {
+        order: vec![],
+        span: play.span,
+        name: Some("Gathering Facts".into()),
+        action: Action::Module {
+            name: "setup".into(),
+            name_span: play.span,
+            args: Node::new(Kind::Null, play.span),
+            extra_args: None,
+        },
+        attrs: Default::default(),
+        loop_items: None,
+        loop_control: None,
+        register: None,
+        until: None,
+        retries: None,
+        delay: None,
+        changed_when: vec![],
+        failed_when: vec![],
+        notify: vec![],
+        listen: vec![],
+        scopes: vec![],
+        role: None,
+        dir: play.dir.clone(),
+        is_handler: false,
+    })
+}
+
+fn order_hosts(hosts: &mut [String], order: &str) {
+    match order {
+        "reverse_inventory" => hosts.reverse(),
+        "sorted" => hosts.sort(),
+        "reverse_sorted" => {
+            hosts.sort();
+            hosts.reverse();
+        }
+        "shuffle" => {
+            let seed = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos() as usize)
+                .unwrap_or(7);
+            let n = hosts.len();
+            for i in (1..n).rev() {
+                hosts.swap(
+                    i,
+                    (seed.wrapping_mul(2654435761).wrapping_add(i * 40503)) % (i + 1),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn error_line(span: Span, msg: &str) -> String {
+    crate::parse::Diag::new(span, msg.to_string()).to_string()
+}
+
+fn glob(pattern: &str, name: &str) -> bool {
+    if !pattern.contains('*') {
+        return false;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = name;
+    for (i, p) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(p) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if let Some(pos) = rest.find(p) {
+            rest = &rest[pos + p.len()..];
+        } else {
+            return false;
+        }
+    }
+    parts
+        .last()
+        .is_none_or(|l| l.is_empty() || name.ends_with(l))
+}
+
+/// --step: ask before each task on the terminal.
+fn step_confirm(name: &str) -> bool {
+    use std::io::{BufRead, Write};
+    eprint!("Perform task: TASK: {name} (N)o/(y)es/(c)ontinue: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    if std::io::stdin().lock().read_line(&mut line).is_err() {
+        return false;
+    }
+    matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes" | "c" | "continue"
+    )
+}

@@ -1,0 +1,229 @@
+//! The console output Ansible users know: PLAY/TASK banners, ok/changed/failed
+//! lines and the PLAY RECAP; colour on a terminal, none when piped or NO_COLOR.
+
+use crate::execute::events::{Event, HostResult, HostStats, Listener, Status};
+use crate::plan::template::pyjson;
+use console::Style;
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::sync::Mutex;
+
+pub struct Console {
+    verbosity: u8,
+    colour: bool,
+    out: Mutex<Box<dyn Write + Send>>,
+}
+
+const WIDTH: usize = 79;
+
+impl Console {
+    pub fn new(verbosity: u8) -> Console {
+        Console {
+            verbosity,
+            colour: console::colors_enabled(),
+            out: Mutex::new(Box::new(std::io::stdout())),
+        }
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.colour {
+            style.apply_to(text).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn line(&self, text: &str) {
+        if let Ok(mut o) = self.out.lock() {
+            let _ = writeln!(o, "{text}");
+            let _ = o.flush();
+        }
+    }
+
+    fn banner(&self, title: &str) {
+        let stars = "*".repeat(WIDTH.saturating_sub(title.chars().count()).max(3));
+        self.line(&format!("\n{title} {stars}"));
+    }
+
+    fn host_label(r: &HostResult) -> String {
+        match &r.delegated_to {
+            Some(d) => format!("[{} -> {d}]", r.host),
+            None => format!("[{}]", r.host),
+        }
+    }
+
+    /// The result as shown: internal keys dropped, `changed` dropped for debug output.
+    fn shown(r: &HostResult) -> Map<String, Value> {
+        let mut m: Map<String, Value> = r
+            .result
+            .iter()
+            .filter(|(k, _)| !k.starts_with("_ansible") && !k.starts_with("_hotplay"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if r.verbose_always {
+            m.remove("changed");
+        }
+        m.remove("diff");
+        m
+    }
+
+    fn dump(&self, r: &HostResult) -> String {
+        let m = Value::Object(Self::shown(r));
+        if r.verbose_always || self.verbosity >= 3 {
+            pyjson::pretty(&m)
+        } else {
+            pyjson::compact(&m)
+        }
+    }
+
+    fn result(&self, r: &HostResult, is_item: bool) {
+        let label = Self::host_label(r);
+        let item = r
+            .item
+            .as_deref()
+            .filter(|_| is_item)
+            .map(|i| format!(" => (item={i})"))
+            .unwrap_or_default();
+        let show = r.verbose_always || self.verbosity > 0;
+        let (green, yellow, red, cyan) = (
+            Style::new().green(),
+            Style::new().yellow(),
+            Style::new().red(),
+            Style::new().cyan(),
+        );
+        match r.status {
+            Status::Ok | Status::Changed => {
+                let (word, style) = if r.status == Status::Ok {
+                    ("ok", green)
+                } else {
+                    ("changed", yellow)
+                };
+                let tail = if show {
+                    format!(" => {}", self.dump(r))
+                } else {
+                    String::new()
+                };
+                self.line(&self.paint(style, &format!("{word}: {label}{item}{tail}")));
+            }
+            Status::Skipped => {
+                let tail = if self.verbosity > 0 {
+                    format!(" => {}", self.dump(r))
+                } else {
+                    String::new()
+                };
+                self.line(&self.paint(cyan, &format!("skipping: {label}{item}{tail}")));
+            }
+            Status::Failed => {
+                let text = if is_item {
+                    format!(
+                        "failed: {label} (item={}) => {}",
+                        r.item.clone().unwrap_or_default(),
+                        self.dump(r)
+                    )
+                } else {
+                    format!("fatal: {label}: FAILED! => {}", self.dump(r))
+                };
+                self.line(&self.paint(red, &text));
+                if r.ignored && !is_item {
+                    self.line(&self.paint(cyan, "...ignoring"));
+                }
+            }
+            Status::Unreachable => {
+                let text = format!("fatal: {label}: UNREACHABLE! => {}", self.dump(r));
+                self.line(&self.paint(red, &text));
+                if r.ignored {
+                    self.line(&self.paint(cyan, "...ignoring"));
+                }
+            }
+        }
+    }
+
+    fn recap(&self, hosts: &[(String, HostStats)]) {
+        self.banner("PLAY RECAP");
+        let mut sorted: Vec<&(String, HostStats)> = hosts.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        for (h, s) in sorted {
+            let host_style = if s.failed > 0 || s.unreachable > 0 {
+                Style::new().red()
+            } else if s.changed > 0 {
+                Style::new().yellow()
+            } else {
+                Style::new().green()
+            };
+            let field = |name: &str, n: u32, style: Style| {
+                let text = format!("{name}={n:<4}");
+                if n > 0 {
+                    self.paint(style, &text)
+                } else {
+                    text
+                }
+            };
+            let host = if self.colour {
+                format!("{:<37}", self.paint(host_style, h))
+            } else {
+                format!("{h:<26}")
+            };
+            self.line(&format!(
+                "{host} : {} {} {} {} {} {} {}",
+                field("ok", s.ok, Style::new().green()),
+                field("changed", s.changed, Style::new().yellow()),
+                field("unreachable", s.unreachable, Style::new().red()),
+                field("failed", s.failed, Style::new().red()),
+                field("skipped", s.skipped, Style::new().cyan()),
+                field("rescued", s.rescued, Style::new().magenta()),
+                field("ignored", s.ignored, Style::new().magenta()),
+            ));
+        }
+        self.line("");
+    }
+}
+
+impl Listener for Console {
+    fn event(&self, e: &Event) {
+        match e {
+            Event::PlaybookStart { .. } => {}
+            Event::PlayStart { name, .. } => self.banner(&format!("PLAY [{name}]")),
+            Event::NoHostsMatched { .. } => {
+                self.line(&self.paint(Style::new().cyan(), "skipping: no hosts matched"))
+            }
+            Event::TaskStart {
+                name,
+                handler,
+                path,
+                ..
+            } => {
+                let kind = if *handler { "RUNNING HANDLER" } else { "TASK" };
+                self.banner(&format!("{kind} [{name}]"));
+                if self.verbosity >= 2 {
+                    self.line(&format!("task path: {path}"));
+                }
+            }
+            Event::ItemResult(r) => self.result(r, true),
+            Event::HostResult(r) => {
+                // A loop's own line: items were shown; only "all skipped" gets one.
+                if r.item.is_some() && r.status != Status::Skipped {
+                    return;
+                }
+                self.result(r, false)
+            }
+            Event::Retry {
+                host,
+                task,
+                retries_left,
+                ..
+            } => {
+                self.line(&self.paint(
+                    Style::new().red(),
+                    &format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left)."),
+                ));
+            }
+            Event::Diff { diff, .. } => self.line(diff.trim_end()),
+            Event::Warning { message } => {
+                let text = format!("[WARNING]: {message}");
+                eprintln!("{}", self.paint(Style::new().magenta().bright(), &text));
+            }
+            Event::NoMoreHosts => self.banner("NO MORE HOSTS LEFT"),
+            Event::Recap { hosts } => self.recap(hosts),
+        }
+    }
+}

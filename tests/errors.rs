@@ -1,0 +1,160 @@
+//! Bad input: each class of mistake gives its error at the right line and column,
+//! exit code 1 (or 5 for bad options), and never a panic.
+
+mod common;
+use common::Lab;
+
+fn expect_error(playbook: &str, location: &str, words: &[&str]) {
+    let lab = Lab::new();
+    let r = lab.play(playbook, &["h1"], &[]);
+    assert_eq!(r.code, 1, "exit code\n{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.starts_with("ERROR!"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("play.yml:{location}")),
+        "wanted play.yml:{location} in\n{}",
+        r.stderr
+    );
+    for w in words {
+        assert!(r.stderr.contains(w), "wanted `{w}` in\n{}", r.stderr);
+    }
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}
+
+#[test]
+fn unknown_task_keyword_suggests() {
+    expect_error(
+        "- hosts: all\n  tasks:\n    - shell: echo\n      registr: x\n",
+        "4:7",
+        &["registr", "did you mean `register`?", "      registr: x"],
+    );
+}
+
+#[test]
+fn unknown_play_keyword_suggests() {
+    expect_error(
+        "- hosts: all\n  taks:\n    - ping:\n",
+        "2:3",
+        &[
+            "`taks` is not a valid play keyword",
+            "did you mean `tasks`?",
+        ],
+    );
+}
+
+#[test]
+fn unknown_module_suggests() {
+    expect_error(
+        "- hosts: all\n  tasks:\n    - name: x\n      shel: echo hi\n",
+        "4:7",
+        &[
+            "couldn't resolve module/action `shel`",
+            "did you mean `shell`?",
+        ],
+    );
+}
+
+#[test]
+fn two_modules_in_one_task() {
+    expect_error(
+        "- hosts: all\n  tasks:\n    - shell: echo\n      command: echo\n",
+        "4:7",
+        &["conflicting action statements: shell, command"],
+    );
+}
+
+#[test]
+fn unknown_module_argument() {
+    expect_error(
+        "- hosts: all\n  tasks:\n    - command:\n        cmd: ls\n        chdri: /tmp\n",
+        "5:9",
+        &[
+            "unsupported parameter `chdri` for module command",
+            "did you mean `chdir`?",
+        ],
+    );
+}
+
+#[test]
+fn wrong_types() {
+    expect_error(
+        "- hosts: all\n  tasks: {a: 1}\n",
+        "2:10",
+        &["a task list must be a list"],
+    );
+    expect_error(
+        "- hosts: all\n  vars: [1]\n  tasks: []\n",
+        "2:10",
+        &["`vars` must be a mapping"],
+    );
+}
+
+#[test]
+fn bad_jinja_syntax() {
+    expect_error(
+        "- hosts: all\n  tasks:\n    - debug:\n        msg: \"{{ foo | }}\"\n",
+        "4:14",
+        &["template error"],
+    );
+}
+
+#[test]
+fn duplicate_keys() {
+    expect_error(
+        "- hosts: all\n  tasks:\n    - debug: msg=a\n      debug: msg=b\n",
+        "4:7",
+        &["duplicate"],
+    );
+}
+
+#[test]
+fn malformed_yaml() {
+    expect_error(
+        "- hosts: all\n  tasks:\n    - debug: [a\n  b: c\n",
+        "4:",
+        &["invalid YAML"],
+    );
+}
+
+#[test]
+fn undefined_variable_names_task_and_place() {
+    let lab = Lab::new();
+    let r = lab.play("- hosts: all\n  gather_facts: false\n  tasks:\n    - name: uses it\n      debug:\n        msg: \"{{ nope }}\"\n", &["h1"], &[]);
+    r.assert_code(2);
+    r.out_has("'nope' is undefined");
+    r.out_has("play.yml:6:14");
+    r.out_has("in task 'uses it'");
+}
+
+#[test]
+fn missing_playbook_and_bad_options() {
+    let lab = Lab::new();
+    let r = lab.hotplay(&["run", "nothere.yml"]);
+    r.assert_code(1);
+    r.err_has("could not be found");
+    let r = lab.hotplay(&["run", "x.yml", "--forks", "many"]);
+    r.assert_code(5);
+}
+
+#[test]
+fn missing_module_argument_at_runtime() {
+    let lab = Lab::new();
+    let r = lab.play(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - assert: {}\n",
+        &["h1"],
+        &[],
+    );
+    r.assert_code(2);
+    r.out_has("missing required arguments: that");
+}
+
+#[test]
+fn syntax_check_passes_good_playbook() {
+    let lab = Lab::new();
+    let r = lab.play(
+        "- hosts: all\n  tasks:\n    - ping:\n",
+        &["h1"],
+        &["--syntax-check"],
+    );
+    r.assert_code(0);
+    r.out_has("playbook: play.yml");
+}

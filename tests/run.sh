@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test of the project, from a fresh Debian 12 machine (root): installs what
+# the tests need, then checks formatting, lints and runs all tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v cargo >/dev/null 2>&1 || { echo "cargo is required (rustup)"; exit 1; }
+command -v mariadb-install-db >/dev/null 2>&1 || need_apt+=(mariadb-server mariadb-client)
+command -v sudo >/dev/null 2>&1 || need_apt+=(sudo)
+command -v tar >/dev/null 2>&1 || need_apt+=(tar)
+command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
+command -v zip >/dev/null 2>&1 || need_apt+=(zip)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing packages (${need_apt[*]}) and not root: install them first" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy || true
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace --all-targets
