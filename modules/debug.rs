@@ -57,7 +57,9 @@ impl Module for Debug {
                 Ok(v) => v,
                 Err(_) => Value::String("VARIABLE IS NOT DEFINED!".into()),
             };
-            return Ok(Outcome::ok().with(var, value));
+            return Ok(Outcome::ok()
+                .with(var, value)
+                .with("_ansible_verbose_always", true));
         }
         let msg = args
             .get("msg")
@@ -65,6 +67,8 @@ impl Module for Debug {
             .unwrap_or_else(|| Value::String("Hello world!".into()));
         let mut o = Outcome::ok();
         o.data.insert("msg".into(), msg);
+        o.data
+            .insert("_ansible_verbose_always".into(), Value::Bool(true));
         Ok(o)
     }
 }

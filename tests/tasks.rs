@@ -430,8 +430,7 @@ fn check_mode_changes_nothing() {
     lab.write("data/keep.txt", "x\n");
     let before = common::tree_digest(&lab.path("data"));
     let r = lab.play(
-        &format!(
-            r#"
+        &r#"
 - hosts: all
   gather_facts: false
   tasks:
@@ -441,9 +440,8 @@ fn check_mode_changes_nothing() {
     - command: rm {d}/keep.txt
       args:
         removes: {d}/keep.txt
-"#,
-            d = lab.path("data").display()
-        ),
+"#
+        .replace("{d}", &lab.path("data").display().to_string()),
         &["h1"],
         &["--check"],
     );
@@ -485,9 +483,12 @@ fn include_and_import_tasks() {
 #[test]
 fn roles_with_defaults_vars_handlers_templates() {
     let lab = Lab::new();
-    lab.write("roles/web/defaults/main.yml", "port: 80\nname_d: default\n");
+    lab.write(
+        "roles/web/defaults/main.yml",
+        "http_port: 80\nname_d: default\n",
+    );
     lab.write("roles/web/vars/main.yml", "flavour: role-var\n");
-    lab.write("roles/web/tasks/main.yml", "- debug: msg=\"{{ port }} {{ flavour }} {{ name_d }}\"\n- command: /bin/true\n  notify: restart web\n");
+    lab.write("roles/web/tasks/main.yml", "- debug: msg=\"{{ http_port }} {{ flavour }} {{ name_d }}\"\n- command: /bin/true\n  notify: restart web\n");
     lab.write(
         "roles/web/handlers/main.yml",
         "- name: restart web\n  debug: msg=web-restarted\n",
@@ -498,7 +499,7 @@ fn roles_with_defaults_vars_handlers_templates() {
   gather_facts: false
   roles:
     - role: web
-      port: 8080
+      http_port: 8080
   tasks:
     - debug: msg=after-roles
 "#,

@@ -72,7 +72,26 @@ impl TaskRun<'_> {
         let raw = node.to_json();
         self.templar()
             .render_json(&raw, &ctx.as_value())
-            .map_err(|e| self.fail_message(node, ctx, &e))
+            .map_err(|e| self.fail_message(self.failing_part(node, ctx), ctx, &e))
+    }
+
+    /// The innermost part of `node` whose template fails (for the error's position).
+    fn failing_part<'n>(&self, node: &'n Node, ctx: &Arc<Context>) -> &'n Node {
+        let children: Vec<&Node> = match &node.kind {
+            Kind::Seq(items) => items.iter().collect(),
+            Kind::Map(entries) => entries.iter().map(|(_, v)| v).collect(),
+            _ => return node,
+        };
+        for child in children {
+            if self
+                .templar()
+                .render_json(&child.to_json(), &ctx.as_value())
+                .is_err()
+            {
+                return self.failing_part(child, ctx);
+            }
+        }
+        node
     }
 
     fn render_bool(
@@ -162,8 +181,7 @@ impl TaskRun<'_> {
         } else {
             out.result.clone()
         };
-        let verbose_always = matches!(self.task.module_name(), Some("debug"))
-            || out.result.contains_key("_ansible_verbose_always");
+        let verbose_always = out.result.contains_key("_ansible_verbose_always");
         let hr = HostResult {
             host: self.host.to_string(),
             delegated_to: self.delegated_to.clone(),
@@ -226,14 +244,33 @@ impl TaskRun<'_> {
     }
 
     async fn run_loop(&self, items: Vec<Value>) -> Result<TaskOutput, String> {
-        let control = match &self.task.loop_control {
-            Some(n) => self
-                .render(n, &self.ctx)?
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-            None => Map::new(),
-        };
+        // `label` is rendered per item, with the loop variables; the rest once.
+        let mut control = Map::new();
+        if let Some(entries) = self.task.loop_control.as_ref().and_then(Node::as_map) {
+            for (k, v) in entries {
+                let key = k.scalar_text().unwrap_or_default();
+                if ![
+                    "loop_var",
+                    "index_var",
+                    "label",
+                    "pause",
+                    "extended",
+                    "extended_allitems",
+                    "break_when",
+                ]
+                .contains(&key.as_str())
+                {
+                    return Err(error_at(
+                        k.span,
+                        self.task,
+                        &format!("`{key}` is not a loop_control keyword"),
+                    ));
+                }
+                if key != "label" {
+                    control.insert(key, self.render(v, &self.ctx)?);
+                }
+            }
+        }
         let loop_var = control
             .get("loop_var")
             .and_then(Value::as_str)

@@ -136,7 +136,6 @@ impl<'a> Runner<'a> {
                     ..Default::default()
                 },
             );
-            self.stats.entry(host.to_string()).or_default();
         }
         self.hosts
             .get_mut(host)
@@ -255,7 +254,18 @@ impl<'a> Runner<'a> {
         for batch in batches {
             let scope = {
                 let mut c = common.clone();
+                let alive: Vec<String> = hosts
+                    .iter()
+                    .filter(|h| {
+                        self.hosts
+                            .get(*h)
+                            .is_some_and(|s| !s.failed && !s.unreachable)
+                    })
+                    .cloned()
+                    .collect();
                 c.insert("ansible_play_batch".into(), Value::from(batch.clone()));
+                c.insert("ansible_play_hosts".into(), Value::from(alive.clone()));
+                c.insert("play_hosts".into(), Value::from(alive));
                 PlayScope {
                     play: play.clone(),
                     common: Arc::new(c),
