@@ -2,11 +2,16 @@
 
 mod assert;
 mod command;
+mod copy;
 mod debug;
 mod fail;
+mod file;
 mod ping;
+mod remote_file;
 pub mod set_fact;
 mod setup;
+mod stat;
+mod template;
 
 use crate::execute::module::Module;
 
@@ -15,11 +20,15 @@ static MODULES: &[&dyn Module] = &[
     &command::Command,
     &command::Raw,
     &command::Shell,
+    &copy::Copy,
     &debug::Debug,
     &fail::Fail,
+    &file::File,
     &ping::Ping,
     &set_fact::SetFact,
     &setup::Setup,
+    &stat::Stat,
+    &template::Template,
 ];
 
 /// Every module, in name order.
