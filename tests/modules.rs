@@ -26,7 +26,7 @@ fn file_states_are_idempotent() {
     );
     let r = lab.play(&play, &["h1"], &[]);
     r.assert_code(0);
-    r.assert_recap("h1", "changed=4");
+    r.assert_recap("h1", "changed=3");
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &str| {
         std::fs::metadata(lab.path(p))
