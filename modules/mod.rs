@@ -1,34 +1,52 @@
 //! The built-in modules. Adding one: a file here and one line in `MODULES`.
 
 mod assert;
+mod blockinfile;
 mod command;
 mod copy;
 mod debug;
 mod fail;
+mod fetch;
 mod file;
+mod lineinfile;
+mod pause;
 mod ping;
 mod remote_file;
+mod replace;
+mod script;
 pub mod set_fact;
 mod setup;
+mod slurp;
 mod stat;
 mod template;
+mod unarchive;
+mod wait_for;
 
 use crate::execute::module::Module;
 
 static MODULES: &[&dyn Module] = &[
     &assert::Assert,
+    &blockinfile::BlockInFile,
     &command::Command,
     &command::Raw,
     &command::Shell,
     &copy::Copy,
     &debug::Debug,
     &fail::Fail,
+    &fetch::Fetch,
     &file::File,
+    &lineinfile::LineInFile,
+    &pause::Pause,
     &ping::Ping,
+    &replace::Replace,
+    &script::Script,
     &set_fact::SetFact,
     &setup::Setup,
+    &slurp::Slurp,
     &stat::Stat,
     &template::Template,
+    &unarchive::Unarchive,
+    &wait_for::WaitFor,
 ];
 
 /// Every module, in name order.

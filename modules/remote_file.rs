@@ -428,3 +428,81 @@ mod tests {
         assert!(!parse_state("absent\n").exists);
     }
 }
+
+/// The common options of modules that edit a text file in place.
+pub struct EditOptions<'a> {
+    pub create: bool,
+    pub backup: bool,
+    pub mode: Option<&'a Value>,
+    pub owner: Option<&'a str>,
+    pub group: Option<&'a str>,
+    pub validate: Option<&'a str>,
+}
+
+/// Reads `path`, lets `edit` compute the new text and a message, writes it back
+/// when it differs (read, decide, then write: two round trips when nothing changes).
+pub async fn edit_file<F>(
+    h: &Handle<'_>,
+    path: &str,
+    opts: &EditOptions<'_>,
+    edit: F,
+) -> Result<Outcome, ConnError>
+where
+    F: FnOnce(&str) -> Result<(String, String), String>,
+{
+    let state = query(h, path, false).await?;
+    if state.kind == "directory" {
+        return Ok(Outcome::failed(format!("Path {path} is a directory !")).with("rc", 256));
+    }
+    if !state.exists && !opts.create {
+        return Ok(Outcome::failed(format!("Destination {path} does not exist !")).with("rc", 257));
+    }
+    let before = if state.exists {
+        match String::from_utf8(h.conn.get_bytes(path, h.become_.clone()).await?) {
+            Ok(t) => t,
+            Err(_) => return Ok(Outcome::failed(format!("{path} is not a text file"))),
+        }
+    } else {
+        String::new()
+    };
+    let (after, msg) = match edit(&before) {
+        Ok(r) => r,
+        Err(e) => return Ok(Outcome::failed(e)),
+    };
+    if after == before && state.exists {
+        let mode = match opts
+            .mode
+            .map(|m| parse_mode(m, Some(state.mode), false))
+            .transpose()
+        {
+            Ok(m) => m,
+            Err(e) => return Ok(Outcome::failed(e)),
+        };
+        let changed = match apply_attrs(h, path, mode, opts.owner, opts.group, &state, false).await
+        {
+            Ok(c) => c,
+            Err(e) => return Ok(Outcome::failed(e)),
+        };
+        return Ok(Outcome::changed(changed).msg(if changed {
+            "ownership, perms or SE linux context changed".to_string()
+        } else {
+            String::new()
+        }));
+    }
+    let wopts = WriteOptions {
+        mode: opts.mode,
+        owner: opts.owner,
+        group: opts.group,
+        backup: opts.backup,
+        validate: opts.validate,
+        force: true,
+    };
+    let mut o = write_content(h, path, after.into_bytes(), &wopts).await?;
+    if !o.failed {
+        o.msg = Some(msg);
+        o.data.remove("checksum");
+        o.data.remove("size");
+        o.data.remove("dest");
+    }
+    Ok(o)
+}

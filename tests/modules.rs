@@ -184,3 +184,176 @@ fn doc_shows_every_module() {
     r.assert_code(1);
     r.err_has("did you mean `copy`?");
 }
+
+#[test]
+fn lineinfile_blockinfile_replace() {
+    let lab = Lab::new();
+    lab.write("w/hotdb_server", "#!/bin/sh\nJAVA_BIN=/usr/local/jdk7/bin/java\nJAVA_VERSION=\"1.7.0_80\"\nJAVA_OPTS=\"-server -Xms4G -Xmx4G\"\n");
+    let play = pb(
+        &lab,
+        r#"
+    - lineinfile:
+        path: "{{ d }}/hotdb_server"
+        regexp: '^JAVA_BIN='
+        line: JAVA_BIN=/usr/local/jdk8/jdk8u252-b09/bin/java
+    - lineinfile:
+        path: "{{ d }}/hotdb_server"
+        regexp: '^JAVA_VERSION='
+        line: JAVA_VERSION="1.8.0_252"
+        backup: yes
+    - lineinfile: path={{ d }}/hotdb_server line=EXTRA=1 insertafter=^JAVA_BIN
+    - blockinfile:
+        path: "{{ d }}/hosts"
+        create: yes
+        block: |
+          10.89.0.11 master
+          10.89.0.12 backup
+    - replace:
+        path: "{{ d }}/hotdb_server"
+        regexp: '-Xmx(\d+)G'
+        replace: '-Xmx\g<1>0G'
+"#,
+    );
+    let r = lab.play(&play, &["h1"], &["--diff"]);
+    r.assert_code(0);
+    r.assert_recap("h1", "changed=5");
+    assert_eq!(
+        lab.read("w/hotdb_server"),
+        "#!/bin/sh\nJAVA_BIN=/usr/local/jdk8/jdk8u252-b09/bin/java\nEXTRA=1\nJAVA_VERSION=\"1.8.0_252\"\nJAVA_OPTS=\"-server -Xms4G -Xmx40G\"\n"
+    );
+    assert_eq!(
+        lab.read("w/hosts"),
+        "# BEGIN ANSIBLE MANAGED BLOCK\n10.89.0.11 master\n10.89.0.12 backup\n# END ANSIBLE MANAGED BLOCK\n"
+    );
+    r.out_has("+JAVA_BIN=/usr/local/jdk8/jdk8u252-b09/bin/java");
+    // The replace is not idempotent by nature (4G -> 40G -> 400G); everything else is.
+    let r = lab.play(&play, &["h1"], &[]);
+    r.assert_recap("h1", "changed=1");
+}
+
+#[test]
+fn lineinfile_missing_file_fails_unless_create() {
+    let lab = Lab::new();
+    let r = lab.play(
+        &pb(&lab, "    - lineinfile: path={{ d }}/none line=x\n"),
+        &["h1"],
+        &[],
+    );
+    r.assert_code(2);
+    r.out_has("does not exist !");
+}
+
+#[test]
+fn slurp_and_fetch() {
+    let lab = Lab::new();
+    lab.write("w/log.txt", "line\n");
+    let play = pb(
+        &lab,
+        r#"
+    - slurp: src={{ d }}/log.txt
+      register: s
+    - assert:
+        that: (s.content | b64decode) == 'line\n'
+    - fetch: src={{ d }}/log.txt dest={{ playbook_dir }}/support
+    - fetch: src={{ d }}/log.txt dest={{ playbook_dir }}/flat/ flat=yes
+"#,
+    );
+    let r = lab.play(&play, &["h1"], &[]);
+    r.assert_code(0);
+    let nested = lab
+        .path("support/h1")
+        .join(lab.path("w/log.txt").strip_prefix("/").expect("abs"));
+    assert_eq!(std::fs::read_to_string(nested).expect("fetched"), "line\n");
+    assert_eq!(lab.read("flat/log.txt"), "line\n");
+    let r = lab.play(&play, &["h1"], &[]);
+    r.assert_recap("h1", "changed=0");
+}
+
+#[test]
+fn unarchive_from_controller_with_creates_and_list() {
+    let lab = Lab::new();
+    lab.write("pkg/hotdb-server/bin/hotdb_server", "#!/bin/sh\n");
+    lab.write("pkg/hotdb-server/conf/server.xml", "<x/>\n");
+    std::fs::create_dir_all(lab.path("files")).expect("mkdir");
+    let st = std::process::Command::new("tar")
+        .args([
+            "-czf",
+            "files/hotdb-server-2.5.6-ga-20200601.tar.gz",
+            "-C",
+            "pkg",
+            "hotdb-server",
+        ])
+        .current_dir(lab.dir.path())
+        .status()
+        .expect("tar");
+    assert!(st.success());
+    std::fs::create_dir_all(lab.path("w")).expect("mkdir");
+    let play = pb(
+        &lab,
+        "    - unarchive: src=hotdb-server-2.5.6-ga-20200601.tar.gz dest={{ d }} list_files=yes\n      register: u\n    - assert:\n        that: \"'hotdb-server/conf/server.xml' in u.files\"\n",
+    );
+    let before = common::tree_digest(&lab.path("w"));
+    let r = lab.play(&play, &["h1"], &["--check"]);
+    r.assert_recap("h1", "changed=1");
+    assert_eq!(before, common::tree_digest(&lab.path("w")));
+    let r = lab.play(&play, &["h1"], &[]);
+    r.assert_code(0);
+    assert_eq!(lab.read("w/hotdb-server/conf/server.xml"), "<x/>\n");
+    let r = lab.play(&play, &["h1"], &[]);
+    r.assert_recap("h1", "changed=0");
+    let r = lab.play(&pb(&lab, "    - unarchive: src=hotdb-server-2.5.6-ga-20200601.tar.gz dest={{ d }} creates={{ d }}/hotdb-server\n"), &["h1"], &[]);
+    r.assert_recap("h1", "skipped=1");
+}
+
+#[test]
+fn wait_for_port_and_path() {
+    let lab = Lab::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    lab.write("w/hotdb.log", "start\nHotDB-Manager listening on 3325\n");
+    let play = pb(
+        &lab,
+        &format!(
+            "    - wait_for: port={port} timeout=5\n    - wait_for: port={closed} state=stopped timeout=5\n    - wait_for: path={{{{ d }}}}/hotdb.log search_regex='listening on 3325' timeout=5\n    - wait_for: port={closed} timeout=1\n      register: w\n      ignore_errors: yes\n    - assert:\n        that: w is failed and 'Timeout when waiting for 127.0.0.1:{closed}' in w.msg\n"
+        ),
+    );
+    let r = lab.play(&play, &["h1"], &[]);
+    r.assert_code(0);
+    r.assert_recap("h1", "failed=0 ignored=1");
+    drop(listener);
+}
+
+#[test]
+fn script_runs_with_args_and_guards() {
+    let lab = Lab::new();
+    lab.write(
+        "files/check.sh",
+        "#!/bin/sh\necho \"args: $1 $2\"\nexit 0\n",
+    );
+    let play = pb(
+        &lab,
+        "    - script: check.sh 'a b' c\n      register: s\n    - assert:\n        that: \"s.stdout_lines == ['args: a b c']\"\n    - script: check.sh\n      args:\n        creates: /\n",
+    );
+    let r = lab.play(&play, &["h1"], &[]);
+    r.assert_code(0);
+    r.assert_recap("h1", "changed=1");
+}
+
+#[test]
+fn pause_seconds_without_terminal() {
+    let lab = Lab::new();
+    let r = lab.play(
+        &pb(
+            &lab,
+            "    - pause: seconds=0.2\n    - pause: prompt=continue?\n",
+        ),
+        &["h1"],
+        &[],
+    );
+    r.assert_code(2);
+    r.out_has("needs a terminal");
+}

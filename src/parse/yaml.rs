@@ -75,9 +75,12 @@ fn strip_position_prefix(message: &str) -> String {
         .filter(|_| first.starts_with("line "))
         .map(|i| i + 2)
         .unwrap_or(0);
-    first[re_end..]
-        .replace(", set DuplicateKeyPolicy in Options if acceptable", "")
-        .to_string()
+    let text = first[re_end..].replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    // The position is shown separately; drop "at line N, column M" from the text.
+    match regex::Regex::new(r" at line \d+,? column \d+$") {
+        Ok(re) => re.replace(&text, "").into_owned(),
+        Err(_) => text,
+    }
 }
 
 impl Node {
