@@ -90,19 +90,18 @@ impl BlockEdit<'_> {
             );
             block.push(self.end.clone());
         }
-        let msg;
-        match (b, e) {
+        let msg = match (b, e) {
             (Some(b), Some(e)) if b <= e => {
                 let old: Vec<String> = lines[b..=e].to_vec();
                 if old == block {
                     return Ok((text.to_string(), String::new()));
                 }
                 lines.splice(b..=e, block.clone());
-                msg = if block.is_empty() {
+                if block.is_empty() {
                     "Block removed"
                 } else {
                     "Block replaced"
-                };
+                }
             }
             _ => {
                 if block.is_empty() {
@@ -127,9 +126,9 @@ impl BlockEdit<'_> {
                     insert.push(String::new());
                 }
                 lines.splice(at..at, insert);
-                msg = "Block inserted";
+                "Block inserted"
             }
-        }
+        };
         let out = if lines.is_empty() {
             String::new()
         } else {

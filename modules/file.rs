@@ -84,11 +84,7 @@ impl Module for File {
         let mut o = Outcome::ok().with("path", path.clone());
         let mut action: Option<String> = None;
         match wanted.as_str() {
-            "absent" => {
-                if cur.exists {
-                    action = Some(format!("rm -rf -- {p}"));
-                }
-            }
+            "absent" if cur.exists => action = Some(format!("rm -rf -- {p}")),
             "directory" => {
                 if !cur.exists {
                     action = Some(format!("mkdir -p -- {p}"));

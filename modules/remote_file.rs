@@ -386,49 +386,6 @@ pub async fn write_content(
     Ok(o)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn modes() {
-        assert_eq!(parse_mode(&Value::from(420), None, false), Ok(0o644));
-        assert_eq!(parse_mode(&Value::from("0755"), None, false), Ok(0o755));
-        assert_eq!(parse_mode(&Value::from("600"), None, false), Ok(0o600));
-        assert_eq!(
-            parse_mode(&Value::from("u+x"), Some(0o644), false),
-            Ok(0o744)
-        );
-        assert_eq!(
-            parse_mode(&Value::from("u=rw,g=r,o="), Some(0o777), false),
-            Ok(0o640)
-        );
-        assert_eq!(
-            parse_mode(&Value::from("a+X"), Some(0o600), true),
-            Ok(0o711)
-        );
-        assert_eq!(
-            parse_mode(&Value::from("go-w"), Some(0o666), false),
-            Ok(0o644)
-        );
-        assert!(parse_mode(&Value::from("u+q"), None, false).is_err());
-    }
-
-    #[test]
-    fn parses_state() {
-        let s = parse_state(
-            "file\n644 root root 0 0 12 1700000000\n\nabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd\n",
-        );
-        assert!(s.exists);
-        assert_eq!(s.mode, 0o644);
-        assert_eq!(s.size, 12);
-        assert!(s.sha256.is_some());
-        let l = parse_state("link\n777 root root 0 0 4 1\n/target\n");
-        assert_eq!(l.link_target.as_deref(), Some("/target"));
-        assert!(!parse_state("absent\n").exists);
-    }
-}
-
 /// The common options of modules that edit a text file in place.
 pub struct EditOptions<'a> {
     pub create: bool,
@@ -505,4 +462,47 @@ where
         o.data.remove("dest");
     }
     Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes() {
+        assert_eq!(parse_mode(&Value::from(420), None, false), Ok(0o644));
+        assert_eq!(parse_mode(&Value::from("0755"), None, false), Ok(0o755));
+        assert_eq!(parse_mode(&Value::from("600"), None, false), Ok(0o600));
+        assert_eq!(
+            parse_mode(&Value::from("u+x"), Some(0o644), false),
+            Ok(0o744)
+        );
+        assert_eq!(
+            parse_mode(&Value::from("u=rw,g=r,o="), Some(0o777), false),
+            Ok(0o640)
+        );
+        assert_eq!(
+            parse_mode(&Value::from("a+X"), Some(0o600), true),
+            Ok(0o711)
+        );
+        assert_eq!(
+            parse_mode(&Value::from("go-w"), Some(0o666), false),
+            Ok(0o644)
+        );
+        assert!(parse_mode(&Value::from("u+q"), None, false).is_err());
+    }
+
+    #[test]
+    fn parses_state() {
+        let s = parse_state(
+            "file\n644 root root 0 0 12 1700000000\n\nabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd\n",
+        );
+        assert!(s.exists);
+        assert_eq!(s.mode, 0o644);
+        assert_eq!(s.size, 12);
+        assert!(s.sha256.is_some());
+        let l = parse_state("link\n777 root root 0 0 4 1\n/target\n");
+        assert_eq!(l.link_target.as_deref(), Some("/target"));
+        assert!(!parse_state("absent\n").exists);
+    }
 }

@@ -32,7 +32,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run playbooks (as ansible-playbook); `hotplay PLAYBOOK` is short for this.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Show the inventory (as ansible-inventory).
     Inventory(InventoryArgs),
     /// Show a module's documentation.
@@ -196,7 +196,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::Inventory(args) => inventory(args),
         Command::Doc(args) => doc(args),
     }

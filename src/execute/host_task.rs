@@ -283,7 +283,7 @@ impl TaskRun<'_> {
         let pause = control.get("pause").and_then(Value::as_f64).unwrap_or(0.0);
         let extended = control
             .get("extended")
-            .and_then(|v| ansible_bool(v))
+            .and_then(ansible_bool)
             .unwrap_or(false);
         let label_tpl = self
             .task

@@ -684,9 +684,11 @@ impl<'a> Runner<'a> {
             let (conn, delegated) = match self.connection_for(task, h, &ctx) {
                 Ok(c) => c,
                 Err(msg) => {
-                    let mut out = TaskOutput::default();
-                    out.failed = true;
-                    out.status = Some(Status::Failed);
+                    let mut out = TaskOutput {
+                        failed: true,
+                        status: Some(Status::Failed),
+                        ..Default::default()
+                    };
                     out.result.insert("failed".into(), Value::Bool(true));
                     out.result.insert("msg".into(), Value::String(msg));
                     jobs.push(Err((h.clone(), out)));

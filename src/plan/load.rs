@@ -173,8 +173,8 @@ impl Loader<'_> {
         if let Some(r) = node.get("roles") {
             for (i, entry) in r.expect_seq("`roles`")?.iter().enumerate() {
                 let (role, items, role_handlers) =
-                    self.load_role_entry(entry, &attrs, &scope, vec![1, i as u32], dir)?;
-                roles.extend(role);
+                    self.load_role_call(entry, &attrs, &scope, vec![1, i as u32], dir)?;
+                roles.push(role);
                 role_items.extend(items);
                 handlers.extend(role_handlers);
             }
@@ -740,19 +740,8 @@ impl Loader<'_> {
         candidates.into_iter().find(|c| c.is_dir())
     }
 
-    /// `roles:` entry: a name, or a mapping with `role`/`name` plus keywords and params.
-    fn load_role_entry(
-        &self,
-        entry: &Node,
-        parent: &Attrs,
-        scope: &Scope,
-        order: Vec<u32>,
-        dir: &Path,
-    ) -> DiagResult<(Vec<Arc<Role>>, Vec<Item>, Vec<Arc<Task>>)> {
-        self.load_role_call(entry, parent, scope, order, dir)
-            .map(|(r, items, handlers)| (vec![r], items, handlers))
-    }
-
+    /// A role use (`roles:` entry, import_role, include_role): a name, or a mapping
+    /// with `role`/`name` plus keywords and params.
     fn load_role_call(
         &self,
         entry: &Node,
@@ -760,7 +749,7 @@ impl Loader<'_> {
         scope: &Scope,
         order: Vec<u32>,
         dir: &Path,
-    ) -> DiagResult<(Arc<Role>, Vec<Item>, Vec<Arc<Task>>)> {
+    ) -> DiagResult<RoleLoad> {
         let (name_node, params, attrs, from) = match &entry.kind {
             Kind::Str(_) => (
                 entry.clone(),
@@ -886,6 +875,9 @@ impl Loader<'_> {
         Ok((role, items, handlers))
     }
 }
+
+/// A role as loaded: the role, its tasks, its handlers.
+type RoleLoad = (Arc<Role>, Vec<Item>, Vec<Arc<Task>>);
 
 #[derive(Default)]
 struct RoleFiles {

@@ -133,10 +133,6 @@ fn slice(hosts: Vec<String>, spec: &str) -> Result<Vec<String>, PatternError> {
     }
 }
 
-fn is_local(term: &str) -> bool {
-    matches!(term, "localhost" | "127.0.0.1" | "::1")
-}
-
 fn match_term(inv: &Inventory, term: &str) -> Result<Vec<String>, PatternError> {
     if term == "all" || term == "*" {
         return Ok(inv.hosts_of("all"));
@@ -164,9 +160,7 @@ fn match_term(inv: &Inventory, term: &str) -> Result<Vec<String>, PatternError> 
         return Ok(inv.hosts_of(term));
     }
     if inv.hosts.contains_key(term) {
-        if inv.is_implicit(term) || !is_local(term) || inv.hosts.contains_key(term) {
-            return Ok(vec![term.to_string()]);
-        }
+        return Ok(vec![term.to_string()]);
     }
     if term.contains(['*', '?', '[']) {
         let mut out = Vec::new();

@@ -738,10 +738,10 @@ mod tests {
         let d = tempfile::tempdir().expect("tmp");
         let p = d.path().join("h.ini");
         std::fs::write(&p, "[a]\nh1\n[a:bogus]\n").expect("write");
-        let e = Inventory::load(&[p.clone()]).unwrap_err();
+        let e = Inventory::load(std::slice::from_ref(&p)).unwrap_err();
         assert_eq!((e.span.line, e.span.col), (3, 1));
         std::fs::write(&p, "[a:children]\nb\n[b:children]\na\n").expect("write");
-        let e = Inventory::load(&[p.clone()]).unwrap_err();
+        let e = Inventory::load(std::slice::from_ref(&p)).unwrap_err();
         assert!(e.message.contains("cycle"), "{}", e.message);
         assert_eq!(e.span.line, 4);
         std::fs::write(&p, "[a]\nh1 novalue\n").expect("write");
