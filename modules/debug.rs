@@ -27,7 +27,7 @@ static DOC: ModuleDoc = ModuleDoc {
         )
         .default("0"),
     ],
-    free_form: FreeForm::KeyValue,
+    free_form: FreeForm::No,
     check_mode: "Runs as usual.",
     returns: "msg, or the variable under its own name",
     examples: "- debug: msg=\"Upgrading to {{ target_version }}\"\n- debug: var=result.stdout_lines",

@@ -15,7 +15,7 @@ static DOC: ModuleDoc = ModuleDoc {
     args: &[
         ArgSpec::new("msg", ArgType::Raw, "The message.").default("Failed as requested from task")
     ],
-    free_form: FreeForm::KeyValue,
+    free_form: FreeForm::No,
     check_mode: "Runs as usual.",
     returns: "msg",
     examples: "- fail:\n    msg: the cluster has more data nodes than the trial license allows\n  when: data_nodes | int > 16",

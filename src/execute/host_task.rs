@@ -48,6 +48,8 @@ pub struct TaskOutput {
     pub role_includes: Vec<(VarMap, VarMap)>,
     /// With `delegate_facts`, the host that gets this task's facts.
     pub facts_host: Option<String>,
+    /// A run_once result given to another host of the batch (not counted there).
+    pub run_once_copy: bool,
 }
 
 /// A task-level error (bad template, bad loop): the host fails with this message.

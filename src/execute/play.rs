@@ -806,7 +806,17 @@ impl<'a> Runner<'a> {
                 merge_facts(&mut ts.facts, &out.facts);
             }
         }
-        let stats = self.stats.entry(host.to_string()).or_default();
+        // A run_once result copied to the other hosts counts only where it ran.
+        let mut scratch = HostStats::default();
+        let stats = if out.run_once_copy {
+            &mut scratch
+        } else {
+            self.stats.entry(host.to_string()).or_default()
+        };
+        // Ansible counts an include once per included file (per loop item).
+        if out.includes.len() > 1 {
+            stats.ok += out.includes.len() as u32 - 1;
+        }
         let status = out.status.unwrap_or(Status::Ok);
         let Some(hs) = self.hosts.get_mut(host) else {
             return;
@@ -1175,6 +1185,7 @@ fn clone_output(o: &TaskOutput) -> TaskOutput {
         include_vars: o.include_vars.clone(),
         includes: Vec::new(),
         role_includes: Vec::new(),
+        run_once_copy: true,
         facts_host: o.facts_host.clone(),
     }
 }

@@ -84,6 +84,12 @@ impl Console {
             .filter(|_| is_item)
             .map(|i| format!(" => (item={i})"))
             .unwrap_or_default();
+        if let (Some(serde_json::Value::String(path)), Status::Ok) =
+            (r.result.get("include"), r.status)
+        {
+            self.line(&format!("included: {path} for {}{item}", r.host));
+            return;
+        }
         let show = r.verbose_always || self.verbosity > 0;
         let (green, yellow, red, cyan) = (
             Style::new().green(),

@@ -62,6 +62,13 @@ impl Templar {
         {
             env.set_syntax(syntax);
         }
+        // Ansible prints None as nothing.
+        env.set_formatter(|out, state, value| {
+            if value.is_none() {
+                return Ok(());
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         minijinja_contrib::add_to_environment(&mut env);
         filters::register(&mut env);
