@@ -608,7 +608,8 @@ impl TaskRun<'_> {
             verbosity: self.options.verbosity,
             become_,
             env,
-            timeout: timeout.or(self.options.timeout.map(Duration::from_secs)),
+            // The task's `timeout` bounds the whole module run (below); -T is for connecting.
+            timeout: None,
             vars: &ctx.as_value(),
             templar: ctx.templar(),
             search_paths: &self.search_paths,

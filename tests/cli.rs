@@ -1,0 +1,203 @@
+//! Command-line behaviour: listings, inventory output, limits, extra vars, config, exit codes.
+
+mod common;
+use common::Lab;
+
+const INV: &str = "[db]\ndb[1:3] ansible_connection=local\n[web]\nweb1 ansible_connection=local\n[all:vars]\nzone=lab\n";
+
+#[test]
+fn list_hosts_with_limit_and_limit_file() {
+    let lab = Lab::new();
+    lab.write("hosts", INV);
+    lab.write("play.yml", "- hosts: db:web\n  tasks:\n    - ping:\n");
+    let r = lab.hotplay(&["play.yml", "-i", "hosts", "--list-hosts", "--limit", "db[0:2]:web1"]);
+    r.assert_code(0);
+    r.out_has("hosts (3):");
+    r.out_has("      db1\n      db2\n      web1");
+    lab.write("limit.txt", "db3\n");
+    let r = lab.hotplay(&["play.yml", "-i", "hosts", "--list-hosts", "--limit", "@limit.txt"]);
+    r.out_has("hosts (1):\n      db3");
+}
+
+#[test]
+fn limit_restricts_the_run() {
+    let lab = Lab::new();
+    lab.write("hosts", INV);
+    lab.write("play.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - debug: msg=\"{{ zone }} {{ inventory_hostname }}\"\n");
+    let r = lab.hotplay(&["run", "play.yml", "-i", "hosts", "-l", "db2"]);
+    r.assert_code(0);
+    r.out_has("lab db2");
+    assert!(!r.stdout.contains("db1"), "{}", r.stdout);
+}
+
+#[test]
+fn inventory_list_graph_host() {
+    let lab = Lab::new();
+    lab.write("hosts", INV);
+    lab.write("host_vars/web1.yml", "role: frontend\n");
+    let r = lab.hotplay(&["inventory", "-i", "hosts", "--list"]);
+    r.assert_code(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["db"]["hosts"], serde_json::json!(["db1", "db2", "db3"]));
+    assert_eq!(v["_meta"]["hostvars"]["web1"]["role"], "frontend");
+    assert_eq!(v["_meta"]["hostvars"]["db1"]["zone"], "lab");
+    let r = lab.hotplay(&["inventory", "-i", "hosts", "--graph"]);
+    assert_eq!(r.stdout, "@all:\n  |--@db:\n  |  |--db1\n  |  |--db2\n  |  |--db3\n  |--@web:\n  |  |--web1\n");
+    let r = lab.hotplay(&["inventory", "-i", "hosts", "--host", "web1"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["role"], "frontend");
+    let r = lab.hotplay(&["inventory", "-i", "nothere.ini", "--list"]);
+    r.assert_code(1);
+    r.err_has("does not exist");
+}
+
+#[test]
+fn inventory_errors_name_the_line() {
+    let lab = Lab::new();
+    lab.write("hosts", "[db]\nh1\n[db:childs]\nx\n");
+    let r = lab.hotplay(&["inventory", "-i", "hosts", "--list"]);
+    r.assert_code(1);
+    r.err_has("hosts:3:1");
+    r.err_has("unknown section suffix `:childs`");
+}
+
+#[test]
+fn extra_vars_from_file_json_and_kv() {
+    let lab = Lab::new();
+    lab.write("ev.yml", "from_file: f\n");
+    let r = lab.play(
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - debug: msg=\"{{ from_file }} {{ j.k }} {{ kv }}\"\n",
+        &["h1"],
+        &["-e", "@ev.yml", "-e", "{\"j\": {\"k\": 2}}", "-e", "kv=3"],
+    );
+    r.assert_code(0);
+    r.out_has("\"msg\": \"f 2 3\"");
+}
+
+#[test]
+fn ansible_cfg_inventory_and_forks() {
+    let lab = Lab::new();
+    lab.write("ansible.cfg", "[defaults]\ninventory = hosts\nforks = 3\n");
+    lab.write("hosts", "h1 ansible_connection=local\n");
+    lab.write("play.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - debug: msg=\"from cfg\"\n");
+    let r = lab.hotplay(&["play.yml"]);
+    r.assert_code(0);
+    r.out_has("from cfg");
+}
+
+#[test]
+fn start_at_task_skips_earlier_tasks() {
+    let lab = Lab::new();
+    let r = lab.play(
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: first\n      debug: msg=one\n    - name: second\n      debug: msg=two\n",
+        &["h1"],
+        &["--start-at-task", "second"],
+    );
+    r.assert_code(0);
+    r.out_has("two");
+    assert!(!r.stdout.contains("\"one\""));
+}
+
+#[test]
+fn step_asks_before_each_task() {
+    let lab = Lab::new();
+    lab.write("play.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - debug: msg=one\n    - debug: msg=two\n");
+    lab.local_inventory(&["h1"]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hotplay"))
+        .args(["play.yml", "-i", "hosts.ini", "--step"])
+        .current_dir(lab.dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    use std::io::Write;
+    child.stdin.take().expect("stdin").write_all(b"n\ny\n").expect("answer");
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("\"two\"") && !stdout.contains("\"one\""), "{stdout}");
+}
+
+#[test]
+fn unreachable_hosts_exit_4_and_others_go_on() {
+    let lab = Lab::new();
+    lab.write("hosts", "ok1 ansible_connection=local\nfar ansible_connection=ssh ansible_host=192.0.2.1\n");
+    lab.write("play.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: /bin/true\n    - debug: msg=\"still {{ inventory_hostname }}\"\n");
+    let r = lab.hotplay(&["play.yml", "-i", "hosts"]);
+    r.assert_code(4);
+    r.out_has("fatal: [far]: UNREACHABLE!");
+    r.out_has("still ok1");
+    r.assert_recap("far", "unreachable=1 failed=0");
+    lab.write("play2.yml", "- hosts: all\n  gather_facts: no\n  ignore_unreachable: true\n  tasks:\n    - command: /bin/true\n    - debug: msg=\"still {{ inventory_hostname }}\"\n");
+    let r = lab.hotplay(&["play2.yml", "-i", "hosts"]);
+    r.out_has("still far");
+}
+
+#[test]
+fn many_hosts_list_quickly() {
+    let lab = Lab::new();
+    let mut inv = String::from("[big]\n");
+    for i in 0..1000 {
+        inv.push_str(&format!("node{i:04} ansible_connection=local\n"));
+    }
+    lab.write("hosts", &inv);
+    lab.write("play.yml", "- hosts: big\n  tasks:\n    - ping:\n");
+    let r = lab.hotplay(&["play.yml", "-i", "hosts", "--list-hosts"]);
+    r.assert_code(0);
+    r.out_has("hosts (1000):");
+}
+
+#[test]
+fn forks_bound_parallelism_and_order() {
+    let lab = Lab::new();
+    let r = lab.play(
+        "- hosts: all\n  gather_facts: no\n  order: reverse_inventory\n  strategy: free\n  tasks:\n    - debug: msg=\"{{ ansible_play_hosts | join(',') }}\"\n      run_once: true\n",
+        &["h1", "h2", "h3"],
+        &["-f", "1"],
+    );
+    r.assert_code(0);
+    r.out_has("h3,h2,h1");
+}
+
+#[test]
+fn task_check_mode_no_runs_in_check() {
+    let lab = Lab::new();
+    let marker = lab.path("ran");
+    let r = lab.play(
+        &"- hosts: all\n  gather_facts: no\n  tasks:\n    - command: touch MARK\n      check_mode: no\n    - command: touch MARK-2\n".replace("MARK", &marker.display().to_string()),
+        &["h1"],
+        &["--check"],
+    );
+    r.assert_code(0);
+    assert!(marker.exists());
+    assert!(!lab.path("ran-2").exists());
+}
+
+#[test]
+fn delegate_facts_and_timeout() {
+    let lab = Lab::new();
+    let r = lab.play(
+        r#"
+- hosts: all
+  gather_facts: no
+  tasks:
+    - set_fact: {given: yes}
+      delegate_to: h2
+      delegate_facts: true
+      when: inventory_hostname == 'h1'
+    - debug: msg="{{ inventory_hostname }} {{ given | default('no') }}"
+    - command: sleep 5
+      timeout: 1
+      ignore_errors: yes
+      register: t
+    - assert:
+        that: "'timeout' in t.msg"
+"#,
+        &["h1", "h2"],
+        &[],
+    );
+    r.assert_code(0);
+    r.out_has("h2 True");
+    r.out_has("h1 no");
+}
