@@ -10,12 +10,26 @@ fn list_hosts_with_limit_and_limit_file() {
     let lab = Lab::new();
     lab.write("hosts", INV);
     lab.write("play.yml", "- hosts: db:web\n  tasks:\n    - ping:\n");
-    let r = lab.hotplay(&["play.yml", "-i", "hosts", "--list-hosts", "--limit", "db[0:2]:web1"]);
+    let r = lab.hotplay(&[
+        "play.yml",
+        "-i",
+        "hosts",
+        "--list-hosts",
+        "--limit",
+        "db[0:2]:web1",
+    ]);
     r.assert_code(0);
     r.out_has("hosts (3):");
     r.out_has("      db1\n      db2\n      web1");
     lab.write("limit.txt", "db3\n");
-    let r = lab.hotplay(&["play.yml", "-i", "hosts", "--list-hosts", "--limit", "@limit.txt"]);
+    let r = lab.hotplay(&[
+        "play.yml",
+        "-i",
+        "hosts",
+        "--list-hosts",
+        "--limit",
+        "@limit.txt",
+    ]);
     r.out_has("hosts (1):\n      db3");
 }
 
@@ -42,7 +56,10 @@ fn inventory_list_graph_host() {
     assert_eq!(v["_meta"]["hostvars"]["web1"]["role"], "frontend");
     assert_eq!(v["_meta"]["hostvars"]["db1"]["zone"], "lab");
     let r = lab.hotplay(&["inventory", "-i", "hosts", "--graph"]);
-    assert_eq!(r.stdout, "@all:\n  |--@db:\n  |  |--db1\n  |  |--db2\n  |  |--db3\n  |--@web:\n  |  |--web1\n");
+    assert_eq!(
+        r.stdout,
+        "@all:\n  |--@db:\n  |  |--db1\n  |  |--db2\n  |  |--db3\n  |--@web:\n  |  |--web1\n"
+    );
     let r = lab.hotplay(&["inventory", "-i", "hosts", "--host", "web1"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
     assert_eq!(v["role"], "frontend");
@@ -79,7 +96,10 @@ fn ansible_cfg_inventory_and_forks() {
     let lab = Lab::new();
     lab.write("ansible.cfg", "[defaults]\ninventory = hosts\nforks = 3\n");
     lab.write("hosts", "h1 ansible_connection=local\n");
-    lab.write("play.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - debug: msg=\"from cfg\"\n");
+    lab.write(
+        "play.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - debug: msg=\"from cfg\"\n",
+    );
     let r = lab.hotplay(&["play.yml"]);
     r.assert_code(0);
     r.out_has("from cfg");
@@ -101,7 +121,10 @@ fn start_at_task_skips_earlier_tasks() {
 #[test]
 fn step_asks_before_each_task() {
     let lab = Lab::new();
-    lab.write("play.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - debug: msg=one\n    - debug: msg=two\n");
+    lab.write(
+        "play.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - debug: msg=one\n    - debug: msg=two\n",
+    );
     lab.local_inventory(&["h1"]);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hotplay"))
         .args(["play.yml", "-i", "hosts.ini", "--step"])
@@ -113,16 +136,27 @@ fn step_asks_before_each_task() {
         .spawn()
         .expect("spawn");
     use std::io::Write;
-    child.stdin.take().expect("stdin").write_all(b"n\ny\n").expect("answer");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"n\ny\n")
+        .expect("answer");
     let out = child.wait_with_output().expect("wait");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("\"two\"") && !stdout.contains("\"one\""), "{stdout}");
+    assert!(
+        stdout.contains("\"two\"") && !stdout.contains("\"one\""),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn unreachable_hosts_exit_4_and_others_go_on() {
     let lab = Lab::new();
-    lab.write("hosts", "ok1 ansible_connection=local\nfar ansible_connection=ssh ansible_host=192.0.2.1\n");
+    lab.write(
+        "hosts",
+        "ok1 ansible_connection=local\nfar ansible_connection=ssh ansible_host=192.0.2.1\n",
+    );
     lab.write("play.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: /bin/true\n    - debug: msg=\"still {{ inventory_hostname }}\"\n");
     let r = lab.hotplay(&["play.yml", "-i", "hosts"]);
     r.assert_code(4);

@@ -6,7 +6,6 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v cargo >/dev/null 2>&1 || { echo "cargo is required (rustup)"; exit 1; }
-command -v mariadb-install-db >/dev/null 2>&1 || need_apt+=(mariadb-server mariadb-client)
 command -v sudo >/dev/null 2>&1 || need_apt+=(sudo)
 command -v tar >/dev/null 2>&1 || need_apt+=(tar)
 command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
