@@ -28,8 +28,6 @@ static MODULES: &[&dyn Module] = &[
     &assert::Assert,
     &blockinfile::BlockInFile,
     &command::Command,
-    &command::Raw,
-    &command::Shell,
     &copy::Copy,
     &debug::Debug,
     &fail::Fail,
@@ -38,10 +36,12 @@ static MODULES: &[&dyn Module] = &[
     &lineinfile::LineInFile,
     &pause::Pause,
     &ping::Ping,
+    &command::Raw,
     &replace::Replace,
     &script::Script,
     &set_fact::SetFact,
     &setup::Setup,
+    &command::Shell,
     &slurp::Slurp,
     &stat::Stat,
     &template::Template,
@@ -61,4 +61,16 @@ pub fn find(name: &str) -> Option<&'static dyn Module> {
         .or_else(|| name.strip_prefix("ansible.legacy."))
         .unwrap_or(name);
     all().find(|m| m.doc().name == short)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn registry_is_in_name_order_without_duplicates() {
+        let names: Vec<&str> = super::all().map(|m| m.doc().name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+    }
 }

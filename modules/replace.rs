@@ -46,15 +46,6 @@ static DOC: ModuleDoc = ModuleDoc {
     examples: "- replace:\n    path: /usr/local/hotdb/hotdb-server/conf/server.xml\n    regexp: '(<property name=\"haState\">)master(</property>)'\n    replace: '\\1backup\\2'",
 };
 
-fn python_replacement(r: &str) -> String {
-    let re = Regex::new(r"\\(\d+)|\\g<(\w+)>|\$").expect("static regex");
-    re.replace_all(r, |c: &regex::Captures| match (c.get(1), c.get(2)) {
-        (Some(n), _) | (None, Some(n)) => format!("${{{}}}", n.as_str()),
-        _ => "$$".into(),
-    })
-    .into_owned()
-}
-
 pub fn apply(
     text: &str,
     re: &Regex,
@@ -73,7 +64,10 @@ pub fn apply(
         .max(start);
     let region = &text[start..end];
     let n = re.find_iter(region).count();
-    let replaced = re.replace_all(region, python_replacement(rep).as_str());
+    let replaced = re.replace_all(
+        region,
+        crate::plan::template::python_replacement(rep).as_str(),
+    );
     (format!("{}{}{}", &text[..start], replaced, &text[end..]), n)
 }
 

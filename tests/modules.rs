@@ -357,3 +357,31 @@ fn pause_seconds_without_terminal() {
     r.assert_code(2);
     r.out_has("needs a terminal");
 }
+
+#[test]
+fn raw_ping_and_setup_filter() {
+    let lab = Lab::new();
+    let r = lab.play(
+        r#"
+- hosts: all
+  gather_facts: no
+  tasks:
+    - raw: echo raw-out; exit 0
+      register: r
+    - ping:
+      register: p
+    - setup:
+        filter: ['ansible_hostname', 'ansible_system']
+    - assert:
+        that:
+          - r.stdout == 'raw-out'
+          - p.ping == 'pong'
+          - ansible_hostname is defined
+          - ansible_facts.system == 'Linux'
+          - ansible_distribution is not defined
+"#,
+        &["h1"],
+        &[],
+    );
+    r.assert_code(0);
+}

@@ -195,10 +195,24 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    if !matches!(&cli.command, Command::Run(a) if !(a.list_hosts || a.list_tasks || a.list_tags || a.syntax_check))
+    {
+        quiet_on_closed_stdout();
+    }
     match cli.command {
         Command::Run(args) => run(*args),
         Command::Inventory(args) => inventory(args),
         Command::Doc(args) => doc(args),
+    }
+}
+
+/// Printing commands end quietly when their reader goes away (`hotplay doc | head`),
+/// as Unix tools do. Runs keep SIGPIPE ignored: a command that exits early must
+/// not kill hotplay while it writes to the command's stdin.
+fn quiet_on_closed_stdout() {
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -248,18 +248,18 @@ fn build_regex(pattern: &str, kwargs: &Kwargs) -> Result<regex::Regex, Error> {
 }
 
 /// Python's `\1` and `\g<name>` in replacements, as the regex crate's `${1}`.
-fn python_replacement(r: &str) -> String {
-    let re = regex::Regex::new(r"\\(\d+)|\\g<(\w+)>|\$").expect("static regex");
-    re.replace_all(r, |c: &regex::Captures| {
-        if let Some(n) = c.get(1) {
-            format!("${{{}}}", n.as_str())
-        } else if let Some(n) = c.get(2) {
-            format!("${{{}}}", n.as_str())
-        } else {
-            "$$".to_string()
-        }
-    })
-    .into_owned()
+/// Python's `\1` and `\g<name>` in a replacement, as the regex crate's `${1}`
+/// (a literal `$` is escaped). Shared with the replace module.
+pub fn python_replacement(r: &str) -> String {
+    static BACKREF: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\\(\d+)|\\g<(\w+)>|\$").expect("static regex")
+    });
+    BACKREF
+        .replace_all(r, |c: &regex::Captures| match (c.get(1), c.get(2)) {
+            (Some(n), _) | (None, Some(n)) => format!("${{{}}}", n.as_str()),
+            _ => "$$".into(),
+        })
+        .into_owned()
 }
 
 fn regex_search(
@@ -630,14 +630,64 @@ fn hash(v: Value, algo: Option<String>) -> Result<String, Error> {
     )
 }
 
+/// `password_hash('sha512'|'sha256', salt=None, rounds=5000)` as crypt(3) hashes:
+/// `$6$salt$...`; a random salt when none is given.
 fn password_hash(
-    _v: Value,
-    _scheme: Option<String>,
-    _salt: Option<String>,
+    v: Value,
+    scheme: Option<String>,
+    salt: Option<String>,
+    kwargs: Kwargs,
 ) -> Result<String, Error> {
-    Err(err(
-        "password_hash is not supported by hotplay yet: hash passwords before putting them in variables",
-    ))
+    let rounds: Option<usize> = kwargs.get("rounds")?;
+    kwargs.assert_all_used()?;
+    let password = plain_string(&v);
+    let salt = salt.unwrap_or_else(random_salt);
+    if salt.len() > 16
+        || !salt
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '/')
+    {
+        return Err(err(
+            "password_hash: the salt must be at most 16 characters of [./0-9A-Za-z]",
+        ));
+    }
+    let rounds = rounds.unwrap_or(5000);
+    let prefix = if rounds == 5000 {
+        String::new()
+    } else {
+        format!("rounds={rounds}$")
+    };
+    let bad = |e: sha_crypt::CryptError| err(format!("password_hash: {e:?}"));
+    match scheme.as_deref().unwrap_or("sha512") {
+        "sha512" | "sha512_crypt" => {
+            let params = sha_crypt::Sha512Params::new(rounds).map_err(bad)?;
+            let h = sha_crypt::sha512_crypt_b64(password.as_bytes(), salt.as_bytes(), &params)
+                .map_err(bad)?;
+            Ok(format!("$6${prefix}{salt}${h}"))
+        }
+        "sha256" | "sha256_crypt" => {
+            let params = sha_crypt::Sha256Params::new(rounds).map_err(bad)?;
+            let h = sha_crypt::sha256_crypt_b64(password.as_bytes(), salt.as_bytes(), &params)
+                .map_err(bad)?;
+            Ok(format!("$5${prefix}{salt}${h}"))
+        }
+        other => Err(err(format!(
+            "password_hash: unsupported scheme `{other}` (hotplay has sha512 and sha256)"
+        ))),
+    }
+}
+
+fn random_salt() -> String {
+    const CHARS: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut bytes = [0u8; 16];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        use std::io::Read;
+        let _ = f.read_exact(&mut bytes);
+    }
+    bytes
+        .iter()
+        .map(|b| CHARS[(*b as usize) % CHARS.len()] as char)
+        .collect()
 }
 
 fn comment(v: Value, style: Option<String>) -> String {
@@ -879,6 +929,25 @@ mod tests {
                 c
             ),
             json!(["a"])
+        );
+    }
+
+    #[test]
+    fn password_hash_matches_crypt() {
+        // The glibc crypt(3) test vector for SHA-512 with 5000 rounds.
+        assert_eq!(
+            r(
+                "{{ 'Hello world!' | password_hash('sha512', 'saltstring') }}",
+                json!({})
+            ),
+            json!(
+                "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"
+            )
+        );
+        let random = r("{{ 'pw' | password_hash('sha256') }}", json!({}));
+        assert!(
+            random.as_str().is_some_and(|s| s.starts_with("$5$")),
+            "{random}"
         );
     }
 

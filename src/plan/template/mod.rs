@@ -6,6 +6,7 @@
 //! Ansible, `x.y` fails when `x` itself is undefined, even under `default`.
 
 mod filters;
+pub use filters::python_replacement;
 mod jinja_tests;
 mod lookups;
 pub mod pyjson;
