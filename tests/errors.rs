@@ -158,3 +158,18 @@ fn syntax_check_passes_good_playbook() {
     r.assert_code(0);
     r.out_has("playbook: play.yml");
 }
+
+#[test]
+fn broken_include_fails_the_host_and_can_be_rescued() {
+    let lab = Lab::new();
+    lab.write("bad.yml", "- debug: [unclosed\n");
+    let r = lab.play(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - block:\n        - include_tasks: bad.yml\n      rescue:\n        - debug: msg=rescued-include\n",
+        &["h1"],
+        &[],
+    );
+    r.assert_code(0);
+    r.out_has("bad.yml:");
+    r.out_has("rescued-include");
+    r.assert_recap("h1", "rescued=1 failed=0");
+}

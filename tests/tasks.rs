@@ -633,3 +633,95 @@ fn json_format_emits_events() {
     assert!(r.stdout.contains("\"event\":\"recap\""), "{}", r.stdout);
     assert!(r.stdout.contains("\"event\":\"task_start\""));
 }
+
+#[test]
+fn import_playbook_include_role_and_role_handlers() {
+    let lab = Lab::new();
+    lab.write(
+        "roles/db/tasks/main.yml",
+        "- debug: msg=\"db main {{ who }}\"\n",
+    );
+    lab.write(
+        "roles/db/tasks/upgrade.yml",
+        "- command: /bin/true\n  notify: \"db : restart\"\n",
+    );
+    lab.write("roles/db/defaults/main.yml", "who: default\n");
+    lab.write(
+        "roles/db/handlers/main.yml",
+        "- name: restart\n  debug: msg=db-restarted\n",
+    );
+    lab.write(
+        "second.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - debug: msg=from-imported-playbook\n",
+    );
+    let r = lab.play(
+        r#"
+- hosts: all
+  gather_facts: no
+  tasks:
+    - include_role:
+        name: db
+      vars:
+        who: caller
+    - include_role:
+        name: db
+        tasks_from: upgrade
+- import_playbook: second.yml
+"#,
+        &["h1"],
+        &[],
+    );
+    r.assert_code(0);
+    r.out_has("db main caller");
+    r.out_has("from-imported-playbook");
+}
+
+#[test]
+fn clear_host_errors_and_end_batch() {
+    let lab = Lab::new();
+    let r = lab.play(
+        r#"
+- hosts: all
+  gather_facts: no
+  serial: 1
+  tasks:
+    - debug: msg="batch {{ inventory_hostname }}"
+    - meta: end_batch
+    - debug: msg=never
+"#,
+        &["h1", "h2"],
+        &[],
+    );
+    r.assert_code(0);
+    r.out_has("batch h1");
+    r.out_has("batch h2");
+    assert!(!r.stdout.contains("\"never\""));
+}
+
+#[test]
+fn with_indexed_items_flattened_and_diff_keyword() {
+    let lab = Lab::new();
+    lab.write("w/f", "a\n");
+    let r = lab.play(
+        &r#"
+- hosts: all
+  gather_facts: no
+  tasks:
+    - debug: msg="{{ item.0 }}={{ item.1 }}"
+      with_indexed_items: [x, y]
+    - debug: msg="{{ item }}"
+      with_flattened: [[1, [2]], 3]
+    - copy:
+        content: "b\n"
+        dest: DIR/f
+      diff: yes
+"#
+        .replace("DIR", &lab.path("w").display().to_string()),
+        &["h1"],
+        &[],
+    );
+    r.assert_code(0);
+    r.out_has("\"msg\": \"1=y\"");
+    r.out_has("(item=2)");
+    r.out_has("+b");
+}

@@ -29,6 +29,8 @@ pub struct HostResult {
     pub result: Map<String, Value>,
     /// Show the result even without -v (debug, assert).
     pub verbose_always: bool,
+    /// The module (or engine action) that produced the result.
+    pub action: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]

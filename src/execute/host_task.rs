@@ -193,6 +193,7 @@ impl TaskRun<'_> {
             item: label,
             result,
             verbose_always,
+            action: self.task.module_name().unwrap_or_default().to_string(),
         };
         self.listener.event(&if item {
             Event::ItemResult(hr)
@@ -434,6 +435,7 @@ impl TaskRun<'_> {
                 item: Some(String::new()),
                 result: VarMap::new(),
                 verbose_always: false,
+                action: self.task.module_name().unwrap_or_default().to_string(),
             }));
         }
         Ok(out)
@@ -635,7 +637,7 @@ impl TaskRun<'_> {
                 },
                 None => module.run(&handle, &args).await,
             };
-            let mut out = self.outcome_to_output(outcome);
+            let mut out = self.outcome_to_output(outcome, diff);
             self.apply_overrides(&mut out, ctx)?;
             let Some(until) = &self.task.until else {
                 return Ok(out);
@@ -664,7 +666,7 @@ impl TaskRun<'_> {
         }
     }
 
-    fn outcome_to_output(&self, outcome: Result<Outcome, ConnError>) -> TaskOutput {
+    fn outcome_to_output(&self, outcome: Result<Outcome, ConnError>, diff: bool) -> TaskOutput {
         let mut out = TaskOutput::default();
         match outcome {
             Ok(o) => {
@@ -690,7 +692,7 @@ impl TaskRun<'_> {
                 if o.skipped {
                     out.result.insert("skipped".into(), Value::Bool(true));
                 }
-                if !o.diff.is_empty() && self.options.diff {
+                if !o.diff.is_empty() && diff {
                     for d in &o.diff {
                         self.listener.event(&Event::Diff {
                             host: self.host.to_string(),
@@ -918,7 +920,7 @@ fn false_condition(when: &[Node]) -> String {
 fn display_item(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => crate::plan::template::pyjson::repr(other),
     }
 }
 

@@ -719,6 +719,7 @@ impl<'a> Runner<'a> {
                             item: None,
                             result: out.result.clone(),
                             verbose_always: false,
+                            action: task.module_name().unwrap_or_default().to_string(),
                         }));
                         (h, out)
                     }
@@ -905,47 +906,49 @@ impl<'a> Runner<'a> {
                 }
             }
         }
-        if !out.includes.is_empty() {
-            let mut lists = Vec::new();
-            for (path, vars) in &out.includes {
-                match self.load_include(task, path, vars, &scope.play) {
-                    Ok(items) => lists.push(items),
-                    Err(msg) => {
-                        self.warn(msg);
-                        if let Some(hs) = self.hosts.get_mut(host) {
-                            hs.failed = true;
-                        }
-                        if let Some(s) = self.stats.get_mut(host) {
-                            s.failed += 1;
-                        }
-                        return;
-                    }
-                }
-            }
-            if let Some(b) = state.get_mut(host) {
-                for items in lists.into_iter().rev() {
-                    b.cursor.push(items);
+        if out.includes.is_empty() && out.role_includes.is_empty() {
+            return;
+        }
+        let mut lists = Vec::new();
+        let mut loaded = Vec::new();
+        for (path, vars) in &out.includes {
+            loaded.push(self.load_include(task, path, vars, &scope.play));
+        }
+        for (args, vars) in &out.role_includes {
+            loaded.push(self.load_role_include(task, args, vars, &scope.play));
+        }
+        for l in loaded {
+            match l {
+                Ok(items) => lists.push(items),
+                Err(msg) => {
+                    // A file that cannot be included fails the include task on this host.
+                    let mut failed = TaskOutput {
+                        status: Some(Status::Failed),
+                        failed: true,
+                        ..Default::default()
+                    };
+                    failed.result.insert("failed".into(), Value::Bool(true));
+                    failed.result.insert("msg".into(), Value::String(msg));
+                    self.listener
+                        .event(&Event::HostResult(super::events::HostResult {
+                            host: host.to_string(),
+                            delegated_to: None,
+                            status: Status::Failed,
+                            ignored: false,
+                            rescued: false,
+                            item: None,
+                            result: failed.result.clone(),
+                            verbose_always: false,
+                            action: "include".into(),
+                        }));
+                    self.apply(task, host, failed, state, scope, _batch);
+                    return;
                 }
             }
         }
-        if !out.role_includes.is_empty() {
-            let mut lists = Vec::new();
-            for (args, vars) in &out.role_includes {
-                match self.load_role_include(task, args, vars, &scope.play) {
-                    Ok(items) => lists.push(items),
-                    Err(msg) => {
-                        self.warn(msg);
-                        if let Some(hs) = self.hosts.get_mut(host) {
-                            hs.failed = true;
-                        }
-                        return;
-                    }
-                }
-            }
-            if let Some(b) = state.get_mut(host) {
-                for items in lists.into_iter().rev() {
-                    b.cursor.push(items);
-                }
+        if let Some(b) = state.get_mut(host) {
+            for items in lists.into_iter().rev() {
+                b.cursor.push(items);
             }
         }
     }
@@ -1004,6 +1007,10 @@ impl<'a> Runner<'a> {
         let mut entry = args.clone();
         if let Some(n) = entry.remove("name") {
             entry.insert("role".into(), n);
+        }
+        // The include task's vars (outer blocks first) and loop vars are the role's params.
+        for scope in task.scopes.iter().rev() {
+            entry.extend(scope.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         for (k, v) in vars {
             entry.insert(k.clone(), v.clone());

@@ -60,8 +60,13 @@ impl Console {
             .filter(|(k, _)| !k.starts_with("_ansible") && !k.starts_with("_hotplay"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        if r.verbose_always {
-            m.remove("changed");
+        // Ansible shows a debug message alone (its _clean_results).
+        if r.action == "debug" && m.contains_key("msg") {
+            m.retain(|k, _| matches!(k.as_str(), "msg" | "warnings" | "deprecations"));
+        } else if r.action == "debug" {
+            for hidden in ["changed", "failed", "skipped", "invocation", "skip_reason"] {
+                m.remove(hidden);
+            }
         }
         m.remove("diff");
         m

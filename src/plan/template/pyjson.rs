@@ -62,12 +62,35 @@ fn write(v: &Value, indent: Option<usize>, depth: usize, out: &mut String) {
     }
 }
 
+/// A value as Python's repr() shows it (Ansible's loop item labels): `[0, 'x']`, `{'k': True}`.
+pub fn repr(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        Value::Array(a) => format!("[{}]", a.iter().map(repr).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, x)| format!("'{k}': {}", repr(x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn matches_python() {
+        assert_eq!(
+            repr(&serde_json::json!([0, "x", {"k": true, "n": null}])),
+            "[0, 'x', {'k': True, 'n': None}]"
+        );
         let v = serde_json::json!({"msg": "hi", "changed": false, "list": [1, "a"]});
         assert_eq!(
             compact(&v),
