@@ -155,7 +155,7 @@ fn unreachable_hosts_exit_4_and_others_go_on() {
     let lab = Lab::new();
     lab.write(
         "hosts",
-        "ok1 ansible_connection=local\nfar ansible_connection=ssh ansible_host=192.0.2.1\n",
+        "ok1 ansible_connection=local\nfar ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1\n",
     );
     lab.write("play.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: /bin/true\n    - debug: msg=\"still {{ inventory_hostname }}\"\n");
     let r = lab.hotplay(&["play.yml", "-i", "hosts"]);

@@ -7,6 +7,7 @@ mod listing;
 mod prompt;
 
 use crate::execute::connection::become_wrap::Secret;
+use crate::execute::connection::ssh::HostKeyChecking;
 use crate::execute::events::Listener;
 use crate::execute::options::RunOptions;
 use crate::execute::{self, ModuleCatalog};
@@ -123,6 +124,9 @@ pub struct RunArgs {
         value_name = "PRIVATE_KEY_FILE"
     )]
     pub private_key: Option<PathBuf>,
+    /// Host keys: strict (unknown or changed keys are errors), accept-new, or off.
+    #[arg(long = "host-key-checking", value_name = "MODE", value_parser = ["strict", "accept-new", "off"])]
+    pub host_key_checking: Option<String>,
     /// Connection timeout in seconds.
     #[arg(short = 'T', long = "timeout", value_name = "TIMEOUT")]
     pub timeout: Option<u64>,
@@ -295,6 +299,14 @@ fn run(args: RunArgs) -> i32 {
         force_handlers: args.force_handlers,
         inventory_sources: args.inventory.iter().map(PathBuf::from).collect(),
         timeout: args.timeout,
+        private_key: args.private_key.clone(),
+        host_key_checking: match args.host_key_checking.as_deref() {
+            Some("accept-new") => HostKeyChecking::AcceptNew,
+            Some("off") => HostKeyChecking::Off,
+            Some(_) => HostKeyChecking::Strict,
+            None if cfg.host_key_checking == Some(false) => HostKeyChecking::Off,
+            None => HostKeyChecking::Strict,
+        },
     };
     let templar = Arc::new(Templar::new());
     let loader = Loader {

@@ -1,6 +1,7 @@
 //! Run options from the command line (and config), as execution needs them.
 
 use super::connection::become_wrap::Secret;
+use super::connection::ssh::HostKeyChecking;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
@@ -24,7 +25,10 @@ pub struct RunOptions {
     pub connection: Option<String>,
     pub force_handlers: bool,
     pub inventory_sources: Vec<PathBuf>,
+    /// -T: seconds to wait for a connection.
     pub timeout: Option<u64>,
+    pub private_key: Option<PathBuf>,
+    pub host_key_checking: HostKeyChecking,
 }
 
 impl Default for RunOptions {
@@ -49,6 +53,8 @@ impl Default for RunOptions {
             force_handlers: false,
             inventory_sources: Vec::new(),
             timeout: None,
+            private_key: None,
+            host_key_checking: HostKeyChecking::Strict,
         }
     }
 }

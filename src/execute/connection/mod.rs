@@ -3,6 +3,7 @@
 
 pub mod become_wrap;
 pub mod local;
+pub mod ssh;
 /// The quoting function lives with the shell syntax in `parse::shell`.
 pub use crate::parse::shell as quote;
 
@@ -100,7 +101,8 @@ pub trait Connection: Send + Sync {
             .await
     }
 
-    /// The default transfer: stream the data into `cat` over stdin, then rename.
+    /// The default transfer: stream the data into `cat` over stdin, check its sha256
+    /// on arrival, then rename it into place (one round trip).
     async fn put_stream(
         &self,
         data: Stdin,
@@ -108,13 +110,14 @@ pub trait Connection: Send + Sync {
         mode: Option<u32>,
         become_: Option<Become>,
     ) -> Result<(), ConnError> {
+        let expected = sha256_of(&data).map_err(|e| ConnError::Io(format!("cannot read what to send: {e}")))?;
         let q = quote::quote(dest);
-        let chmod = mode
-            .map(|m| format!(" && chmod {m:o} \"$t\""))
-            .unwrap_or_default();
+        let chmod = mode.map(|m| format!("chmod {m:o} \"$t\"\n")).unwrap_or_default();
         let script = format!(
-            "set -e; d=$(dirname -- {q}); t=$(mktemp \"$d/.hotplay.XXXXXX\"); \
-             trap 'rm -f \"$t\"' EXIT; cat > \"$t\"{chmod} && mv -f -- \"$t\" {q}; trap - EXIT"
+            "set -e\nd=$(dirname -- {q}); t=$(mktemp \"$d/.hotplay.XXXXXX\"); trap 'rm -f \"$t\"' EXIT\n\
+             cat > \"$t\"\ns=$(sha256sum < \"$t\"); s=${{s%% *}}\n\
+             [ \"$s\" = {expected} ] || {{ echo \"checksum mismatch after the transfer\" >&2; exit 1; }}\n\
+             {chmod}mv -f -- \"$t\" {q}\ntrap - EXIT\n"
         );
         let out = self
             .exec(ExecRequest {
@@ -152,4 +155,19 @@ pub trait Connection: Send + Sync {
     }
 
     async fn close(&self) {}
+}
+
+/// The sha256 of what a transfer sends, streamed for files.
+fn sha256_of(data: &Stdin) -> std::io::Result<String> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    match data {
+        Stdin::None => {}
+        Stdin::Bytes(b) => h.update(b),
+        Stdin::File(p) => {
+            let mut f = std::fs::File::open(p)?;
+            std::io::copy(&mut f, &mut h)?;
+        }
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
