@@ -2,14 +2,14 @@
 
 use super::connection::local::Local;
 use super::connection::ssh::{self, HostKeyChecking, Ssh, SshTarget};
-use std::path::PathBuf;
-use std::time::Duration;
 use super::connection::{ConnError, Connection, ExecOutput, ExecRequest};
 use super::options::RunOptions;
 use crate::plan::vars::Context;
 use async_trait::async_trait;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Default)]
 pub struct Pool {
@@ -54,10 +54,12 @@ impl Pool {
             });
         let conn: Arc<dyn Connection> = match kind.as_str() {
             "local" => Arc::new(Local),
-            "ssh" | "smart" | "paramiko" => match ssh_target(host, ctx, options).and_then(|t| Ok((t, self.control_dir()?))) {
-                Ok((target, dir)) => Arc::new(Ssh::new(target, dir)),
-                Err(msg) => Arc::new(Unavailable(msg)),
-            },
+            "ssh" | "smart" | "paramiko" => {
+                match ssh_target(host, ctx, options).and_then(|t| Ok((t, self.control_dir()?))) {
+                    Ok((target, dir)) => Arc::new(Ssh::new(target, dir)),
+                    Err(msg) => Arc::new(Unavailable(msg)),
+                }
+            }
             other => {
                 return Err(format!(
                     "unknown connection type `{other}` for {host}; hotplay has local and ssh"
@@ -99,19 +101,29 @@ fn ssh_target(host: &str, ctx: &Arc<Context>, options: &RunOptions) -> Result<Ss
         })
     };
     let port = match text(&["hotplay_port", "ansible_port", "ansible_ssh_port"]) {
-        Some(p) => Some(p.parse::<u16>().map_err(|_| format!("{host}: ansible_port `{p}` is not a port number"))?),
+        Some(p) => Some(
+            p.parse::<u16>()
+                .map_err(|_| format!("{host}: ansible_port `{p}` is not a port number"))?,
+        ),
         None => None,
     };
     let mut opts = Vec::new();
     let mut config_file = None;
-    for names in [["hotplay_ssh_common_args", "ansible_ssh_common_args"], ["hotplay_ssh_extra_args", "ansible_ssh_extra_args"]] {
+    for names in [
+        ["hotplay_ssh_common_args", "ansible_ssh_common_args"],
+        ["hotplay_ssh_extra_args", "ansible_ssh_extra_args"],
+    ] {
         if let Some(a) = text(&names) {
             let (o, f) = ssh::parse_ssh_args(&a).map_err(|e| format!("{host}: {e}"))?;
             opts.extend(o);
             config_file = f.or(config_file);
         }
     }
-    let checking = match text(&["hotplay_host_key_checking", "ansible_host_key_checking", "ansible_ssh_host_key_checking"]) {
+    let checking = match text(&[
+        "hotplay_host_key_checking",
+        "ansible_host_key_checking",
+        "ansible_ssh_host_key_checking",
+    ]) {
         Some(v) if v == "accept-new" => HostKeyChecking::AcceptNew,
         Some(v) => match crate::plan::ansible_bool(&serde_json::Value::String(v)) {
             Some(false) => HostKeyChecking::Off,
@@ -119,13 +131,28 @@ fn ssh_target(host: &str, ctx: &Arc<Context>, options: &RunOptions) -> Result<Ss
         },
         None => options.host_key_checking,
     };
-    let timeout = text(&["hotplay_ssh_timeout", "ansible_ssh_timeout", "ansible_timeout"]).and_then(|t| t.parse::<u64>().ok()).or(options.timeout).unwrap_or(10);
+    let timeout = text(&[
+        "hotplay_ssh_timeout",
+        "ansible_ssh_timeout",
+        "ansible_timeout",
+    ])
+    .and_then(|t| t.parse::<u64>().ok())
+    .or(options.timeout)
+    .unwrap_or(10);
     Ok(SshTarget {
         name: host.to_string(),
-        address: text(&["hotplay_host", "ansible_host", "ansible_ssh_host"]).unwrap_or_else(|| host.to_string()),
+        address: text(&["hotplay_host", "ansible_host", "ansible_ssh_host"])
+            .unwrap_or_else(|| host.to_string()),
         port,
-        user: text(&["hotplay_user", "ansible_user", "ansible_ssh_user"]).or_else(|| options.remote_user.clone()),
-        key_file: text(&["hotplay_ssh_private_key_file", "ansible_ssh_private_key_file", "ansible_private_key_file"]).map(PathBuf::from).or_else(|| options.private_key.clone()),
+        user: text(&["hotplay_user", "ansible_user", "ansible_ssh_user"])
+            .or_else(|| options.remote_user.clone()),
+        key_file: text(&[
+            "hotplay_ssh_private_key_file",
+            "ansible_ssh_private_key_file",
+            "ansible_private_key_file",
+        ])
+        .map(PathBuf::from)
+        .or_else(|| options.private_key.clone()),
         config_file,
         options: opts,
         host_key_checking: checking,

@@ -167,3 +167,5 @@ pub fn tree_digest(dir: &Path) -> String {
     entries.sort();
     entries.join("\n")
 }
+
+pub mod sshd;

@@ -110,9 +110,12 @@ pub trait Connection: Send + Sync {
         mode: Option<u32>,
         become_: Option<Become>,
     ) -> Result<(), ConnError> {
-        let expected = sha256_of(&data).map_err(|e| ConnError::Io(format!("cannot read what to send: {e}")))?;
+        let expected = sha256_of(&data)
+            .map_err(|e| ConnError::Io(format!("cannot read what to send: {e}")))?;
         let q = quote::quote(dest);
-        let chmod = mode.map(|m| format!("chmod {m:o} \"$t\"\n")).unwrap_or_default();
+        let chmod = mode
+            .map(|m| format!("chmod {m:o} \"$t\"\n"))
+            .unwrap_or_default();
         let script = format!(
             "set -e\nd=$(dirname -- {q}); t=$(mktemp \"$d/.hotplay.XXXXXX\"); trap 'rm -f \"$t\"' EXIT\n\
              cat > \"$t\"\ns=$(sha256sum < \"$t\"); s=${{s%% *}}\n\

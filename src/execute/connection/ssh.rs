@@ -52,7 +52,12 @@ pub struct Ssh {
 
 impl Ssh {
     pub fn new(target: SshTarget, control_dir: PathBuf) -> Ssh {
-        Ssh { target, control_dir, session: Mutex::new(None), slots: Semaphore::new(MAX_SESSIONS) }
+        Ssh {
+            target,
+            control_dir,
+            session: Mutex::new(None),
+            slots: Semaphore::new(MAX_SESSIONS),
+        }
     }
 
     /// `-o` options become a generated config file that includes the user's own.
@@ -64,12 +69,19 @@ impl Ssh {
         for (k, v) in &self.target.options {
             text.push_str(&format!("{k} {v}\n"));
         }
-        let include = self.target.config_file.clone().or_else(|| std::env::var("HOME").ok().map(|h| PathBuf::from(h).join(".ssh/config")));
+        let include = self.target.config_file.clone().or_else(|| {
+            std::env::var("HOME")
+                .ok()
+                .map(|h| PathBuf::from(h).join(".ssh/config"))
+        });
         if let Some(inc) = include.filter(|p| p.exists()) {
             text.push_str(&format!("Include {}\n", inc.display()));
         }
-        let path = self.control_dir.join(format!("{}.config", sanitize(&self.target.name)));
-        std::fs::write(&path, text).map_err(|e| ConnError::Io(format!("cannot write {}: {e}", path.display())))?;
+        let path = self
+            .control_dir
+            .join(format!("{}.config", sanitize(&self.target.name)));
+        std::fs::write(&path, text)
+            .map_err(|e| ConnError::Io(format!("cannot write {}: {e}", path.display())))?;
         Ok(Some(path))
     }
 
@@ -117,14 +129,31 @@ impl Ssh {
         Ok(s)
     }
 
-    async fn spawn<'s>(session: &'s Session, remote: &str) -> Result<openssh::Child<&'s Session>, openssh::Error> {
-        session.raw_command(remote).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().await
+    async fn spawn<'s>(
+        session: &'s Session,
+        remote: &str,
+    ) -> Result<openssh::Child<&'s Session>, openssh::Error> {
+        session
+            .raw_command(remote)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .await
     }
 }
 
 /// A name fit for a file name.
 fn sanitize(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The reason a host is unreachable, in words: refused, no such host, timeout, auth, host key.
@@ -136,7 +165,9 @@ fn describe(t: &SshTarget, e: &openssh::Error) -> String {
         src = s.source();
     }
     let lower = text.to_lowercase();
-    let why = if lower.contains("host key verification failed") || lower.contains("remote host identification has changed") {
+    let why = if lower.contains("host key verification failed")
+        || lower.contains("remote host identification has changed")
+    {
         "the host key is unknown or has changed (host key checking is strict; see --host-key-checking)"
     } else if lower.contains("permission denied") {
         "authentication failed"
@@ -150,13 +181,21 @@ fn describe(t: &SshTarget, e: &openssh::Error) -> String {
         "ssh could not connect"
     };
     let port = t.port.map(|p| format!(":{p}")).unwrap_or_default();
-    format!("Failed to connect to the host via ssh ({}{port}): {why}: {}", t.address, text.trim())
+    format!(
+        "Failed to connect to the host via ssh ({}{port}): {why}: {}",
+        t.address,
+        text.trim()
+    )
 }
 
 #[async_trait]
 impl Connection for Ssh {
     async fn exec(&self, req: ExecRequest) -> Result<ExecOutput, ConnError> {
-        let _slot = self.slots.acquire().await.map_err(|_| ConnError::Io("connection closed".into()))?;
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| ConnError::Io("connection closed".into()))?;
         // The environment travels inside the script (sshd would drop SendEnv variables).
         let script = format!("{}{}", env_exports(&req.env), req.script);
         let wrapped = match &req.become_ {
@@ -164,7 +203,12 @@ impl Connection for Ssh {
             None => None,
         };
         let remote = match &wrapped {
-            Some(w) => w.argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" "),
+            Some(w) => w
+                .argv
+                .iter()
+                .map(|a| quote(a))
+                .collect::<Vec<_>>()
+                .join(" "),
             None => format!("/bin/sh -c {}", quote(&script)),
         };
         let password = req.become_.as_ref().and_then(|b| b.password.clone());
@@ -175,21 +219,46 @@ impl Connection for Ssh {
                 // The command never started: re-establish the master once and try again.
                 Err(_) => {
                     session = self.session(true).await?;
-                    Self::spawn(&session, &remote).await.map_err(|e| ConnError::Unreachable(describe(&self.target, &e)))?
+                    Self::spawn(&session, &remote)
+                        .await
+                        .map_err(|e| ConnError::Unreachable(describe(&self.target, &e)))?
                 }
             };
-            let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin().take(), child.stdout().take(), child.stderr().take()) else {
+            let (Some(stdin), Some(stdout), Some(stderr)) = (
+                child.stdin().take(),
+                child.stdout().take(),
+                child.stderr().take(),
+            ) else {
                 return Err(ConnError::Io("ssh child pipes missing".into()));
             };
-            let (out, err) = become_wrap::drive(stdin, stdout, stderr, req.stdin, wrapped.as_ref(), password.as_ref()).await?;
+            let (out, err) = become_wrap::drive(
+                stdin,
+                stdout,
+                stderr,
+                req.stdin,
+                wrapped.as_ref(),
+                password.as_ref(),
+            )
+            .await?;
             let status = child.wait().await.map_err(|e| match e {
-                openssh::Error::RemoteProcessTerminated | openssh::Error::Disconnected => ConnError::Unreachable(format!("the connection to {} dropped during the command", self.target.name)),
+                openssh::Error::RemoteProcessTerminated | openssh::Error::Disconnected => {
+                    ConnError::Unreachable(format!(
+                        "the connection to {} dropped during the command",
+                        self.target.name
+                    ))
+                }
                 other => ConnError::Unreachable(describe(&self.target, &other)),
             })?;
-            Ok(ExecOutput { rc: status.code().unwrap_or(-1), stdout: out, stderr: err })
+            Ok(ExecOutput {
+                rc: status.code().unwrap_or(-1),
+                stdout: out,
+                stderr: err,
+            })
         };
         match req.timeout {
-            Some(t) => tokio::time::timeout(t, run).await.map_err(|_| ConnError::Timeout(t))?,
+            Some(t) => tokio::time::timeout(t, run)
+                .await
+                .map_err(|_| ConnError::Timeout(t))?,
             None => run.await,
         }
     }
@@ -211,19 +280,27 @@ pub fn control_dir() -> Result<PathBuf, String> {
     let dir = PathBuf::from(format!("/tmp/hotplay-{uid}"));
     match std::fs::symlink_metadata(&dir) {
         Ok(m) if m.is_dir() && m.uid() == uid && m.permissions().mode() & 0o077 == 0 => Ok(dir),
-        Ok(_) => Err(format!("{} exists but is not a private directory of this user; remove it", dir.display())),
+        Ok(_) => Err(format!(
+            "{} exists but is not a private directory of this user; remove it",
+            dir.display()
+        )),
         Err(_) => {
-            std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| format!("cannot secure {}: {e}", dir.display()))?;
+            std::fs::create_dir(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| format!("cannot secure {}: {e}", dir.display()))?;
             Ok(dir)
         }
     }
 }
 
 /// `-o Key=Value` (and `-oKey=Value`) words of ansible_ssh_common_args / extra_args.
+/// ssh options (`Key`, `Value`) and an ssh config file.
+pub type SshArgs = (Vec<(String, String)>, Option<PathBuf>);
+
 /// `-o Key=Value` (or `-oKey=Value`), `-J host` and `-F file` words of
 /// ansible_ssh_common_args / ansible_ssh_extra_args: the options and the config file.
-pub fn parse_ssh_args(args: &str) -> Result<(Vec<(String, String)>, Option<PathBuf>), String> {
+pub fn parse_ssh_args(args: &str) -> Result<SshArgs, String> {
     let words = crate::parse::shell::shell_words(args)?;
     let mut out = Vec::new();
     let mut config = None;
@@ -232,7 +309,10 @@ pub fn parse_ssh_args(args: &str) -> Result<(Vec<(String, String)>, Option<PathB
         let opt = match w.as_str() {
             "-o" => it.next().cloned().ok_or("`-o` needs an option")?,
             "-J" => {
-                out.push(("ProxyJump".into(), it.next().cloned().ok_or("`-J` needs a jump host")?));
+                out.push((
+                    "ProxyJump".into(),
+                    it.next().cloned().ok_or("`-J` needs a jump host")?,
+                ));
                 continue;
             }
             "-F" => {
@@ -241,10 +321,17 @@ pub fn parse_ssh_args(args: &str) -> Result<(Vec<(String, String)>, Option<PathB
             }
             _ => match w.strip_prefix("-o") {
                 Some(o) => o.to_string(),
-                None => return Err(format!("unsupported ssh argument `{w}` (hotplay takes -o Key=Value, -J host and -F file)")),
+                None => {
+                    return Err(format!(
+                        "unsupported ssh argument `{w}` (hotplay takes -o Key=Value, -J host and -F file)"
+                    ));
+                }
             },
         };
-        let (k, v) = opt.split_once('=').or_else(|| opt.split_once(' ')).ok_or(format!("`-o {opt}` needs Key=Value"))?;
+        let (k, v) = opt
+            .split_once('=')
+            .or_else(|| opt.split_once(' '))
+            .ok_or(format!("`-o {opt}` needs Key=Value"))?;
         out.push((k.trim().to_string(), v.trim().to_string()));
     }
     Ok((out, config))
@@ -256,8 +343,18 @@ mod tests {
 
     #[test]
     fn ssh_args() {
-        let (opts, cfg) = parse_ssh_args("-o StrictHostKeyChecking=no -oServerAliveInterval=5 -J bastion -F /etc/x").unwrap();
-        assert_eq!(opts, vec![("StrictHostKeyChecking".into(), "no".into()), ("ServerAliveInterval".into(), "5".into()), ("ProxyJump".into(), "bastion".into())]);
+        let (opts, cfg) = parse_ssh_args(
+            "-o StrictHostKeyChecking=no -oServerAliveInterval=5 -J bastion -F /etc/x",
+        )
+        .unwrap();
+        assert_eq!(
+            opts,
+            vec![
+                ("StrictHostKeyChecking".into(), "no".into()),
+                ("ServerAliveInterval".into(), "5".into()),
+                ("ProxyJump".into(), "bastion".into())
+            ]
+        );
         assert_eq!(cfg, Some(PathBuf::from("/etc/x")));
         assert!(parse_ssh_args("-v").is_err());
     }
