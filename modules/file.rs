@@ -1,6 +1,6 @@
 //! file: make a path a file, directory, link or nothing, with mode and owner.
 
-use super::remote_file::{FileState, apply_attrs, parse_mode, query};
+use super::remote_file::{FileState, apply_attrs, parse_mode, query, query_after};
 use crate::execute::connection::ConnError;
 use crate::execute::connection::quote::quote;
 use crate::execute::module::{
@@ -150,27 +150,20 @@ impl Module for File {
                 after: format!("state: {wanted}\n"),
             });
         }
-        if let Some(cmd) = action {
-            if !h.check_mode {
-                let out = h.run(cmd).await?;
-                if out.rc != 0 {
-                    return Ok(Outcome::failed(format!(
-                        "cannot make {path} {wanted}: {}",
-                        out.stderr_text().trim()
-                    )));
-                }
-            }
-        }
         o = o.with("state", wanted.clone());
+        // The change and the look at its result go in one round trip.
+        let after = match action {
+            Some(cmd) if !h.check_mode => match query_after(h, &path, false, Some(&cmd)).await {
+                Ok(st) => st,
+                Err(ConnError::Io(e)) => return Ok(Outcome::failed(format!("cannot make {path} {wanted}: {e}"))),
+                Err(e) => return Err(e),
+            },
+            _ => cur,
+        };
         if wanted == "absent" {
             o.changed = changed;
             return Ok(o);
         }
-        let after = if changed && !h.check_mode {
-            query(h, &path, false).await?
-        } else {
-            cur
-        };
         finish(h, args, &path, after, o, changed).await
     }
 }

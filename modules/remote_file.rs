@@ -24,17 +24,27 @@ pub struct FileState {
 
 /// The state of `path`, with its sha256 when asked and it is a regular file.
 pub async fn query(h: &Handle<'_>, path: &str, checksum: bool) -> Result<FileState, ConnError> {
+    query_after(h, path, checksum, None).await
+}
+
+/// Runs `change` (a shell command) and then queries `path`, in one round trip.
+/// A failing change is an error with its message.
+pub async fn query_after(h: &Handle<'_>, path: &str, checksum: bool, change: Option<&str>) -> Result<FileState, ConnError> {
     let p = quote(path);
+    let change = change.map(|c| format!("{{ {c}; }} || exit 97\n")).unwrap_or_default();
     let sum = if checksum {
         "[ \"$t\" = file ] && sha256sum -- \"$p\" | cut -d' ' -f1"
     } else {
         "true"
     };
     let script = format!(
-        "p={p}\nif [ -L \"$p\" ]; then t=link; elif [ -d \"$p\" ]; then t=directory; elif [ -f \"$p\" ]; then t=file; elif [ -e \"$p\" ]; then t=other; else echo absent; exit 0; fi\n\
+        "{change}p={p}\nif [ -L \"$p\" ]; then t=link; elif [ -d \"$p\" ]; then t=directory; elif [ -f \"$p\" ]; then t=file; elif [ -e \"$p\" ]; then t=other; else echo absent; exit 0; fi\n\
          echo \"$t\"\nstat -c '%a %U %G %u %g %s %Y' -- \"$p\"\nif [ \"$t\" = link ]; then readlink -- \"$p\"; else echo; fi\n{sum}\n"
     );
     let out = h.run(script).await?;
+    if out.rc == 97 {
+        return Err(ConnError::Io(format!("cannot change {path}: {}", out.stderr_text().trim())));
+    }
     if out.rc != 0 {
         return Err(ConnError::Io(format!(
             "cannot inspect {path}: {}",
