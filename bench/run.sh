@@ -29,15 +29,18 @@ ssh-keygen -q -t ed25519 -N '' -f "$WORK/host_key"
 ssh-keygen -q -t ed25519 -N '' -f "$WORK/id"
 cp "$WORK/id.pub" "$WORK/authorized_keys"; chown "$USER_NAME" "$WORK/authorized_keys"
 MAXN=$(echo $HOSTS | tr ' ' '\n' | sort -n | tail -1)
-{
-  echo "Port 2222"
-  for i in $(seq 1 "$MAXN"); do echo "ListenAddress 127.0.1.$i"; done
-  echo "HostKey $WORK/host_key"; echo "PidFile $WORK/sshd.pid"; echo "UsePAM no"; echo "StrictModes no"
-  echo "PasswordAuthentication no"; echo "AuthorizedKeysFile $WORK/authorized_keys"; echo "MaxSessions 10"
-  echo "MaxStartups 200:30:400"; echo "LogLevel ERROR"
-} > "$WORK/sshd_config"
-/usr/sbin/sshd -f "$WORK/sshd_config" -E "$WORK/sshd.log"
-trap 'kill $(cat "$WORK/sshd.pid") 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
+# sshd listens on at most 16 addresses (MAX_LISTEN_SOCKS): one sshd per 16 hosts.
+for g in $(seq 0 $(( (MAXN - 1) / 16 ))); do
+  {
+    echo "Port 2222"
+    for i in $(seq $(( g * 16 + 1 )) $(( g * 16 + 16 ))); do [ "$i" -le "$MAXN" ] && echo "ListenAddress 127.0.1.$i"; done
+    echo "HostKey $WORK/host_key"; echo "PidFile $WORK/sshd-$g.pid"; echo "UsePAM no"; echo "StrictModes no"
+    echo "PasswordAuthentication no"; echo "AuthorizedKeysFile $WORK/authorized_keys"; echo "MaxSessions 10"
+    echo "MaxStartups 200:30:400"; echo "LogLevel ERROR"
+  } > "$WORK/sshd_config-$g"
+  /usr/sbin/sshd -f "$WORK/sshd_config-$g" -E "$WORK/sshd-$g.log"
+done
+trap 'for p in "$WORK"/sshd-*.pid; do kill "$(cat "$p")" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 sleep 0.5
 : > "$WORK/known_hosts"
 printf "[defaults]\n" > "$WORK/ansible.cfg"

@@ -156,14 +156,7 @@ impl Module for BlockInFile {
             append_newline: args.bool("append_newline"),
             prepend_newline: args.bool("prepend_newline"),
         };
-        let opts = EditOptions {
-            create: args.bool("create"),
-            backup: args.bool("backup"),
-            mode: args.get("mode"),
-            owner: args.str("owner"),
-            group: args.str("group"),
-            validate: args.str("validate"),
-        };
+        let opts = EditOptions::from_args(args);
         let path = args.string("path").unwrap_or_default();
         edit_file(h, &path, &opts, |text| edit.apply(text)).await
     }

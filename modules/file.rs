@@ -155,7 +155,9 @@ impl Module for File {
         let after = match action {
             Some(cmd) if !h.check_mode => match query_after(h, &path, false, Some(&cmd)).await {
                 Ok(st) => st,
-                Err(ConnError::Io(e)) => return Ok(Outcome::failed(format!("cannot make {path} {wanted}: {e}"))),
+                Err(ConnError::Io(e)) => {
+                    return Ok(Outcome::failed(format!("cannot make {path} {wanted}: {e}")));
+                }
                 Err(e) => return Err(e),
             },
             _ => cur,

@@ -227,14 +227,7 @@ impl Module for LineInFile {
                 "one of line, search_string, or regexp is required with state=absent",
             ));
         }
-        let opts = EditOptions {
-            create: args.bool("create"),
-            backup: args.bool("backup"),
-            mode: args.get("mode"),
-            owner: args.str("owner"),
-            group: args.str("group"),
-            validate: args.str("validate"),
-        };
+        let opts = EditOptions::from_args(args);
         let path = args.string("path").unwrap_or_default();
         edit_file(h, &path, &opts, |text| edit.apply(text)).await
     }

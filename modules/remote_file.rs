@@ -29,9 +29,16 @@ pub async fn query(h: &Handle<'_>, path: &str, checksum: bool) -> Result<FileSta
 
 /// Runs `change` (a shell command) and then queries `path`, in one round trip.
 /// A failing change is an error with its message.
-pub async fn query_after(h: &Handle<'_>, path: &str, checksum: bool, change: Option<&str>) -> Result<FileState, ConnError> {
+pub async fn query_after(
+    h: &Handle<'_>,
+    path: &str,
+    checksum: bool,
+    change: Option<&str>,
+) -> Result<FileState, ConnError> {
     let p = quote(path);
-    let change = change.map(|c| format!("{{ {c}; }} || exit 97\n")).unwrap_or_default();
+    let change = change
+        .map(|c| format!("{{ {c}; }} || exit 97\n"))
+        .unwrap_or_default();
     let sum = if checksum {
         "[ \"$t\" = file ] && sha256sum -- \"$p\" | cut -d' ' -f1"
     } else {
@@ -43,7 +50,10 @@ pub async fn query_after(h: &Handle<'_>, path: &str, checksum: bool, change: Opt
     );
     let out = h.run(script).await?;
     if out.rc == 97 {
-        return Err(ConnError::Io(format!("cannot change {path}: {}", out.stderr_text().trim())));
+        return Err(ConnError::Io(format!(
+            "cannot change {path}: {}",
+            out.stderr_text().trim()
+        )));
     }
     if out.rc != 0 {
         return Err(ConnError::Io(format!(
@@ -404,6 +414,20 @@ pub struct EditOptions<'a> {
     pub owner: Option<&'a str>,
     pub group: Option<&'a str>,
     pub validate: Option<&'a str>,
+}
+
+impl<'a> EditOptions<'a> {
+    /// The options as every text-editing module names them.
+    pub fn from_args(args: &'a crate::execute::module::Args) -> EditOptions<'a> {
+        EditOptions {
+            create: args.bool("create"),
+            backup: args.bool("backup"),
+            mode: args.get("mode"),
+            owner: args.str("owner"),
+            group: args.str("group"),
+            validate: args.str("validate"),
+        }
+    }
 }
 
 /// Reads `path`, lets `edit` compute the new text and a message, writes it back

@@ -94,14 +94,7 @@ impl Module for Replace {
             _ => return Ok(Outcome::failed("regexp is required")),
         };
         let rep = args.string("replace").unwrap_or_default();
-        let opts = EditOptions {
-            create: false,
-            backup: args.bool("backup"),
-            mode: args.get("mode"),
-            owner: args.str("owner"),
-            group: args.str("group"),
-            validate: args.str("validate"),
-        };
+        let opts = EditOptions::from_args(args);
         let path = args.string("path").unwrap_or_default();
         edit_file(h, &path, &opts, |text| {
             let (new, n) = apply(text, &re, &rep, after.as_ref(), before.as_ref());

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v cargo >/dev/null 2>&1 || { echo "cargo is required (rustup)"; exit 1; }
 command -v sudo >/dev/null 2>&1 || need_apt+=(sudo)
+command -v mariadb-install-db >/dev/null 2>&1 || need_apt+=(mariadb-server mariadb-client)
+command -v bc >/dev/null 2>&1 || need_apt+=(bc)
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 command -v ssh >/dev/null 2>&1 || need_apt+=(openssh-client)
 command -v tar >/dev/null 2>&1 || need_apt+=(tar)

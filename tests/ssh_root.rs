@@ -129,3 +129,90 @@ fn ssh_root_unreachable_hosts_beside_healthy_ones() {
     r.assert_recap("good", "ok=2 unreachable=0");
     r.assert_recap("badauth", "unreachable=1");
 }
+
+#[test]
+fn ssh_root_dropped_connection_is_unreachable_and_others_finish() {
+    let one = Sshd::start();
+    let two = Sshd::start();
+    let lab = Lab::new();
+    lab.write(
+        "hosts.ini",
+        &format!(
+            "{}\n{}\n",
+            one.host_line("s1", &one.known_hosts()),
+            two.host_line("s2", &two.known_hosts())
+        ),
+    );
+    lab.write("play.yml", "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: sleep 4\n    - debug: msg=\"finished {{ inventory_hostname }}\"\n");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hotplay"))
+        .args(["play.yml", "-i", "hosts.ini"])
+        .current_dir(lab.dir.path())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    // Kill the per-connection sshd processes of the first host's server only.
+    let pid = std::fs::read_to_string(one.path("sshd.pid")).unwrap_or_default();
+    let pid = if pid.trim().is_empty() {
+        one.pid().to_string()
+    } else {
+        pid.trim().to_string()
+    };
+    // Its whole process tree: the listener, the per-connection monitors and sessions.
+    let tree = format!(
+        "t() {{ for c in $(pgrep -P \"$1\"); do t \"$c\"; done; kill -KILL \"$1\" 2>/dev/null; }}; t {pid}"
+    );
+    std::process::Command::new("sh")
+        .args(["-c", &tree])
+        .status()
+        .expect("kill tree");
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains("fatal: [s1]: UNREACHABLE!"), "{stdout}");
+    assert!(stdout.contains("finished s2"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssh_root_port_forward_reaches_a_port_only_the_target_sees() {
+    use hotplay::execute::connection::Connection;
+    use hotplay::execute::connection::ssh::{HostKeyChecking, Ssh, SshTarget, control_dir};
+    let sshd = Sshd::start();
+    let service = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let service_port = service.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Ok((mut s, _)) = service.accept().await {
+            let _ = s.write_all(b"hello from the target side").await;
+        }
+    });
+    let target = SshTarget {
+        name: "s1".into(),
+        address: "127.0.0.1".into(),
+        port: Some(sshd.port),
+        user: Some(USER.into()),
+        key_file: Some(sshd.path("id_user")),
+        config_file: None,
+        options: vec![("UserKnownHostsFile".into(), sshd.known_hosts())],
+        host_key_checking: HostKeyChecking::Strict,
+        connect_timeout: std::time::Duration::from_secs(10),
+    };
+    let conn = Ssh::new(target, control_dir().expect("control dir"));
+    let local = conn
+        .forward("127.0.0.1", service_port)
+        .await
+        .expect("forward");
+    assert_ne!(local.port(), service_port);
+    let mut s = tokio::net::TcpStream::connect(local)
+        .await
+        .expect("connect through the forward");
+    let mut buf = Vec::new();
+    use tokio::io::AsyncReadExt;
+    s.read_to_end(&mut buf).await.expect("read");
+    assert_eq!(buf, b"hello from the target side");
+    conn.unforward(local, "127.0.0.1", service_port).await;
+    conn.close().await;
+}

@@ -1,5 +1,6 @@
 //! `-e`: key=value pairs, JSON/YAML text, or @file; later ones win.
 
+use crate::parse::shell::{split_quoted, unquote};
 use crate::parse::yaml;
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -24,7 +25,7 @@ fn parse_one(item: &str) -> Result<Map<String, Value>, String> {
         return as_map(node.to_json(), item);
     }
     let mut out = Map::new();
-    for word in split_kv(trimmed) {
+    for word in split_quoted(trimmed) {
         let Some((k, v)) = word.split_once('=') else {
             return Err(format!(
                 "invalid extra vars `{item}`: expected key=value, JSON/YAML or @file"
@@ -43,44 +44,6 @@ fn as_map(v: Value, item: &str) -> Result<Map<String, Value>, String> {
         Value::Object(m) => Ok(m),
         Value::Null => Ok(Map::new()),
         _ => Err(format!("extra vars `{item}` must be a mapping")),
-    }
-}
-
-fn split_kv(s: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quote = None;
-    for c in s.chars() {
-        match quote {
-            Some(q) if c == q => {
-                quote = None;
-                cur.push(c);
-            }
-            Some(_) => cur.push(c),
-            None if c == '\'' || c == '"' => {
-                quote = Some(c);
-                cur.push(c);
-            }
-            None if c.is_whitespace() => {
-                if !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                }
-            }
-            None => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
-}
-
-fn unquote(v: &str) -> String {
-    let b = v.as_bytes();
-    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
-        v[1..v.len() - 1].to_string()
-    } else {
-        v.to_string()
     }
 }
 

@@ -2,6 +2,7 @@
 //! validation against a module's spec (types, choices, required, unknown names).
 
 use super::module::{ArgSpec, ArgType, Args, FreeForm, ModuleDoc, VarMap};
+use crate::parse::shell::{split_quoted, unquote};
 use serde_json::Value;
 
 /// Ansible's boolean conversion for module arguments.
@@ -27,57 +28,6 @@ pub fn to_bool(v: &Value) -> Option<bool> {
     }
 }
 
-/// Splits a string into words as a shell would, keeping quotes (Ansible's split_args).
-fn split_words(s: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    let mut chars = s.chars().peekable();
-    let mut in_word = false;
-    while let Some(c) = chars.next() {
-        match quote {
-            Some(q) => {
-                cur.push(c);
-                if c == '\\' && q == '"' {
-                    if let Some(n) = chars.next() {
-                        cur.push(n);
-                    }
-                } else if c == q {
-                    quote = None;
-                }
-            }
-            None if c == '\'' || c == '"' => {
-                quote = Some(c);
-                cur.push(c);
-                in_word = true;
-            }
-            None if c == ' ' || c == '\t' => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            None => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(cur);
-    }
-    words
-}
-
-fn unquote(v: &str) -> String {
-    let b = v.as_bytes();
-    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
-        v[1..v.len() - 1].to_string()
-    } else {
-        v.to_string()
-    }
-}
-
 fn kv_key(word: &str) -> Option<(&str, &str)> {
     let (k, v) = word.split_once('=')?;
     let ident = !k.is_empty()
@@ -91,7 +41,7 @@ fn kv_key(word: &str) -> Option<(&str, &str)> {
 pub fn parse_free_form(doc: &ModuleDoc, s: &str) -> VarMap {
     let mut out = VarMap::new();
     let mut raw: Vec<String> = Vec::new();
-    let words = split_words(s);
+    let words = split_quoted(s);
     for word in &words {
         match kv_key(word) {
             Some((k, v)) if doc.free_form != FreeForm::Command || doc.arg(k).is_some() => {

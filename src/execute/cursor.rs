@@ -165,32 +165,17 @@ impl Cursor {
 mod tests {
     use super::*;
     use crate::parse::{Kind, Node, Span};
-    use crate::plan::tree::{Action, Attrs};
+    use crate::plan::tree::Action;
 
     fn task(name: &str) -> Item {
-        Item::Task(Arc::new(Task {
-            order: vec![],
-            span: Span::UNKNOWN,
-            name: Some(name.into()),
-            action: Action::Meta {
+        Item::Task(Arc::new(Task::bare(
+            name,
+            Action::Meta {
                 what: "noop".into(),
             },
-            attrs: Attrs::default(),
-            loop_items: None,
-            loop_control: None,
-            register: None,
-            until: None,
-            retries: None,
-            delay: None,
-            changed_when: vec![],
-            failed_when: vec![],
-            notify: vec![],
-            listen: vec![],
-            scopes: vec![],
-            role: None,
-            dir: ".".into(),
-            is_handler: false,
-        }))
+            Span::UNKNOWN,
+            ".".into(),
+        )))
     }
 
     fn block(body: Vec<Item>, rescue: Vec<Item>, always: Vec<Item>) -> Item {

@@ -272,23 +272,9 @@ impl<'a> Runner<'a> {
                     extra: extra.clone(),
                 }
             };
-            let failed_before = batch
-                .iter()
-                .filter(|h| {
-                    self.hosts
-                        .get(*h)
-                        .is_some_and(|s| s.failed || s.unreachable)
-                })
-                .count();
+            let failed_before = self.lost(&batch);
             let end = self.run_batch(&scope, &batch, max_fail).await?;
-            let failed_now = batch
-                .iter()
-                .filter(|h| {
-                    self.hosts
-                        .get(*h)
-                        .is_some_and(|s| s.failed || s.unreachable)
-                })
-                .count();
+            let failed_now = self.lost(&batch);
             if end == PlayEnd::BreakRun
                 || (failed_now - failed_before == batch.len() && !batch.is_empty())
             {
@@ -297,6 +283,18 @@ impl<'a> Runner<'a> {
             }
         }
         Ok(PlayEnd::Continue)
+    }
+
+    /// How many of `hosts` have failed or are unreachable.
+    fn lost(&self, hosts: &[String]) -> usize {
+        hosts
+            .iter()
+            .filter(|h| {
+                self.hosts
+                    .get(*h)
+                    .is_some_and(|s| s.failed || s.unreachable)
+            })
+            .count()
     }
 
     fn is_active(&self, host: &str, batch: &IndexMap<String, BatchHost>) -> bool {
@@ -614,14 +612,7 @@ impl<'a> Runner<'a> {
                 return Ok(PlayEnd::BreakRun);
             }
             if let Some(pct) = max_fail {
-                let failed = batch
-                    .iter()
-                    .filter(|h| {
-                        self.hosts
-                            .get(*h)
-                            .is_some_and(|s| s.failed || s.unreachable)
-                    })
-                    .count();
+                let failed = self.lost(batch);
                 if (failed as f64) * 100.0 / (batch.len() as f64) > pct {
                     return Ok(PlayEnd::BreakRun);
                 }
@@ -1198,32 +1189,18 @@ fn clone_output(o: &TaskOutput) -> TaskOutput {
 }
 
 fn gather_task(play: &Play) -> Arc<Task> {
-    Arc::new(Task {
-        order: vec![],
-        span: play.span,
-        name: Some("Gathering Facts".into()),
-        action: Action::Module {
-            name: "setup".into(),
-            name_span: play.span,
-            args: Node::new(Kind::Null, play.span),
-            extra_args: None,
-        },
-        attrs: Default::default(),
-        loop_items: None,
-        loop_control: None,
-        register: None,
-        until: None,
-        retries: None,
-        delay: None,
-        changed_when: vec![],
-        failed_when: vec![],
-        notify: vec![],
-        listen: vec![],
-        scopes: vec![],
-        role: None,
-        dir: play.dir.clone(),
-        is_handler: false,
-    })
+    let setup = Action::Module {
+        name: "setup".into(),
+        name_span: play.span,
+        args: Node::new(Kind::Null, play.span),
+        extra_args: None,
+    };
+    Arc::new(Task::bare(
+        "Gathering Facts",
+        setup,
+        play.span,
+        play.dir.clone(),
+    ))
 }
 
 fn order_hosts(hosts: &mut [String], order: &str) {

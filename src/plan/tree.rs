@@ -121,6 +121,31 @@ pub struct Role {
 }
 
 impl Task {
+    /// A task with only a name and an action (the engine's own, like Gathering Facts).
+    pub fn bare(name: &str, action: Action, span: Span, dir: PathBuf) -> Task {
+        Task {
+            order: Vec::new(),
+            span,
+            name: Some(name.to_string()),
+            action,
+            attrs: Attrs::default(),
+            loop_items: None,
+            loop_control: None,
+            register: None,
+            until: None,
+            retries: None,
+            delay: None,
+            changed_when: Vec::new(),
+            failed_when: Vec::new(),
+            notify: Vec::new(),
+            listen: Vec::new(),
+            scopes: Vec::new(),
+            role: None,
+            dir,
+            is_handler: false,
+        }
+    }
+
     /// The name shown in output: the task's name, else `module` (Ansible style).
     pub fn display_name(&self) -> String {
         let base = match (&self.name, &self.action) {

@@ -118,6 +118,10 @@ impl Sshd {
         )
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn known_hosts(&self) -> String {
         self.path("known_hosts").display().to_string()
     }

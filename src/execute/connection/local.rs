@@ -11,6 +11,16 @@ pub struct Local;
 
 #[async_trait]
 impl Connection for Local {
+    /// The controller reaches the address itself: nothing to forward.
+    async fn forward(&self, host: &str, port: u16) -> Result<std::net::SocketAddr, ConnError> {
+        let mut addrs = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|e| ConnError::Io(format!("cannot resolve {host}: {e}")))?;
+        addrs
+            .next()
+            .ok_or_else(|| ConnError::Io(format!("{host} has no address")))
+    }
+
     async fn exec(&self, req: ExecRequest) -> Result<ExecOutput, ConnError> {
         let wrapped = match &req.become_ {
             Some(b) => Some(b.wrap(&format!("{}{}", env_exports(&req.env), req.script))?),
@@ -56,12 +66,7 @@ impl Connection for Local {
                 stderr: err,
             })
         };
-        match req.timeout {
-            Some(t) => tokio::time::timeout(t, run)
-                .await
-                .map_err(|_| ConnError::Timeout(t))?,
-            None => run.await,
-        }
+        super::with_timeout(req.timeout, run).await
     }
 }
 

@@ -157,6 +157,17 @@ pub trait Connection: Send + Sync {
         Ok(out.stdout)
     }
 
+    /// A local address that reaches `host:port` as the target sees it (for modules
+    /// that must reach a port only the target can reach); `unforward` releases it.
+    async fn forward(&self, host: &str, port: u16) -> Result<std::net::SocketAddr, ConnError> {
+        let _ = (host, port);
+        Err(ConnError::Io("this connection cannot forward ports".into()))
+    }
+
+    async fn unforward(&self, local: std::net::SocketAddr, host: &str, port: u16) {
+        let _ = (local, host, port);
+    }
+
     async fn close(&self) {}
 }
 
@@ -173,4 +184,17 @@ fn sha256_of(data: &Stdin) -> std::io::Result<String> {
         }
     }
     Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Runs a command's future under its timeout, if it has one.
+pub async fn with_timeout<F>(timeout: Option<Duration>, run: F) -> Result<ExecOutput, ConnError>
+where
+    F: std::future::Future<Output = Result<ExecOutput, ConnError>>,
+{
+    match timeout {
+        Some(t) => tokio::time::timeout(t, run)
+            .await
+            .map_err(|_| ConnError::Timeout(t))?,
+        None => run.await,
+    }
 }

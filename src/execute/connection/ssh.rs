@@ -6,7 +6,7 @@ use super::become_wrap::{self, env_exports};
 use super::quote::quote;
 use super::{ConnError, Connection, ExecOutput, ExecRequest};
 use async_trait::async_trait;
-use openssh::{KnownHosts, Session, SessionBuilder, Stdio};
+use openssh::{ForwardType, KnownHosts, Session, SessionBuilder, Socket, Stdio};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -255,11 +255,45 @@ impl Connection for Ssh {
                 stderr: err,
             })
         };
-        match req.timeout {
-            Some(t) => tokio::time::timeout(t, run)
-                .await
-                .map_err(|_| ConnError::Timeout(t))?,
-            None => run.await,
+        super::with_timeout(req.timeout, run).await
+    }
+
+    async fn forward(&self, host: &str, port: u16) -> Result<std::net::SocketAddr, ConnError> {
+        let session = self.session(false).await?;
+        let local = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| ConnError::Io(format!("no free local port: {e}")))?;
+        session
+            .request_port_forward(
+                ForwardType::Local,
+                local,
+                Socket::TcpSocket {
+                    host: host.into(),
+                    port,
+                },
+            )
+            .await
+            .map_err(|e| {
+                ConnError::Io(format!(
+                    "cannot forward to {host}:{port} through {}: {e}",
+                    self.target.name
+                ))
+            })?;
+        Ok(local)
+    }
+
+    async fn unforward(&self, local: std::net::SocketAddr, host: &str, port: u16) {
+        if let Some(session) = self.session.lock().await.clone() {
+            let _ = session
+                .close_port_forward(
+                    ForwardType::Local,
+                    local,
+                    Socket::TcpSocket {
+                        host: host.into(),
+                        port,
+                    },
+                )
+                .await;
         }
     }
 

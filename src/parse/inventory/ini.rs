@@ -12,37 +12,6 @@ enum Section {
     Children(String),
 }
 
-/// Splits a host line into words, keeping quoted values whole.
-fn words(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
-    for c in line.chars() {
-        match quote {
-            Some(q) => {
-                cur.push(c);
-                if c == q {
-                    quote = None;
-                }
-            }
-            None if c == '"' || c == '\'' => {
-                quote = Some(c);
-                cur.push(c);
-            }
-            None if c.is_whitespace() => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            None => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
 /// A `#` starts a comment unless inside quotes.
 fn strip_comment(line: &str) -> &str {
     let mut quote: Option<char> = None;
@@ -102,7 +71,7 @@ pub fn load(path: &Path, text: &str, b: &mut Builder) -> DiagResult<()> {
         }
         match &section {
             Section::Hosts(group) => {
-                let ws = words(line);
+                let ws = crate::parse::shell::split_quoted(line);
                 let Some(first) = ws.first() else { continue };
                 let (pattern, port) = split_port(first);
                 let mut vars = serde_json::Map::new();
