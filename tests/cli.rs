@@ -16,7 +16,7 @@ fn list_hosts_with_limit_and_limit_file() {
         "hosts",
         "--list-hosts",
         "--limit",
-        "db[0:2]:web1",
+        "db[0:1]:web1",
     ]);
     r.assert_code(0);
     r.out_has("hosts (3):");
@@ -58,7 +58,7 @@ fn inventory_list_graph_host() {
     let r = lab.hotplay(&["inventory", "-i", "hosts", "--graph"]);
     assert_eq!(
         r.stdout,
-        "@all:\n  |--@db:\n  |  |--db1\n  |  |--db2\n  |  |--db3\n  |--@web:\n  |  |--web1\n"
+        "@all:\n  |--@ungrouped:\n  |--@db:\n  |  |--db1\n  |  |--db2\n  |  |--db3\n  |--@web:\n  |  |--web1\n"
     );
     let r = lab.hotplay(&["inventory", "-i", "hosts", "--host", "web1"]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");

@@ -102,7 +102,7 @@ fn until_retries_then_succeeds() {
     );
     r.assert_code(0);
     r.out_has("FAILED - RETRYING: [h1]");
-    r.out_has("\"n.attempts\": 3");
+    r.out_has("\"n.attempts\": \"3\"");
 }
 
 #[test]

@@ -5,11 +5,15 @@ listed here (checked against Ansible's output first) and the files it produced b
 the case's `expect`. hotplay must then match them (tests/compat.rs).
 
 Usage: python3 -m venv /tmp/ansible-venv && /tmp/ansible-venv/bin/pip install 'ansible-core>=2.16,<2.18'
-       python3 tests/compat/generate.py [/tmp/ansible-venv]
+       python3 tests/compat/generate.py [/tmp/ansible-venv] [--only REGEX] [--show]
+(--only regenerates the cases whose name matches REGEX; --show prints Ansible's output.)
 """
-import os, re, shutil, subprocess, sys, tempfile
+import os, re, shutil, subprocess, sys, tempfile, textwrap
 
-VENV = sys.argv[1] if len(sys.argv) > 1 else "/tmp/ansible-venv"
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+VENV = next((a for a in ARGS if os.path.isdir(a)), "/tmp/ansible-venv")
+ONLY = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+SHOW = "--show" in sys.argv
 HERE = os.path.dirname(os.path.abspath(__file__))
 P = "- hosts: all\n  gather_facts: false\n"
 
@@ -83,6 +87,1395 @@ CASES = [
 ]
 
 
+def play(text):
+    """A playbook written as an indented block (dedented here)."""
+    return textwrap.dedent(text).lstrip("\n")
+
+
+H2 = "h1 ansible_connection=local\nh2 ansible_connection=local\n"
+H4 = H2 + "h3 ansible_connection=local\nh4 ansible_connection=local\n"
+
+CASES += [
+    # ---- more modules
+    dict(name="076-raw", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - raw: echo raw-out
+              register: r
+            - debug:
+                msg: "{{ r.stdout | trim }} rc={{ r.rc }}"
+        """), out=['"msg": "raw-out rc=0"']),
+    dict(name="077-script", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - script: s.sh first
+              register: r
+            - debug:
+                msg: "{{ r.stdout | trim }} rc={{ r.rc }}"
+            - script: s.sh second
+              args:
+                creates: "{{ playbook_dir }}/playbook.yml"
+        """), out=['"msg": "arg=first rc=0"'], files_in={"s.sh": "#!/bin/sh\necho \"arg=$1\"\n"}),
+    dict(name="078-copy-src-mode", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - copy:
+                src: app.conf
+                dest: "{{ playbook_dir }}/out/app.conf"
+                mode: "0640"
+              register: c1
+            - copy:
+                src: app.conf
+                dest: "{{ playbook_dir }}/out/app.conf"
+                mode: "0640"
+              register: c2
+            - stat:
+                path: "{{ playbook_dir }}/out/app.conf"
+              register: s
+            - debug:
+                msg: "{{ c1.changed }} {{ c2.changed }} {{ s.stat.mode }}"
+        """), out=['"msg": "True False 0640"'], files_in={"files/app.conf": "key=value\n"}, pre_dirs=["out"], files=["out/app.conf"]),
+    dict(name="079-slurp", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - slurp:
+                src: "{{ playbook_dir }}/data.txt"
+              register: s
+            - debug:
+                msg: "{{ s.content | b64decode | trim }} {{ s.encoding }}"
+        """), files_in={"data.txt": "hello slurp\n"}, out=['"msg": "hello slurp base64"']),
+    dict(name="080-fetch", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - fetch:
+                src: "{{ playbook_dir }}/data.txt"
+                dest: "{{ playbook_dir }}/fetched/data.txt"
+                flat: true
+              register: f1
+            - fetch:
+                src: "{{ playbook_dir }}/data.txt"
+                dest: "{{ playbook_dir }}/fetched/data.txt"
+                flat: true
+              register: f2
+            - fetch:
+                src: "{{ playbook_dir }}/data.txt"
+                dest: "{{ playbook_dir }}/tree/"
+            - stat:
+                path: "{{ playbook_dir }}/tree/h1{{ playbook_dir }}/data.txt"
+              register: s
+            - debug:
+                msg: "{{ f1.changed }} {{ f2.changed }} {{ s.stat.exists }}"
+        """), files_in={"data.txt": "fetch me\n"}, out=['"msg": "True False True"'], files=["fetched/data.txt"]),
+    dict(name="081-pause", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - pause:
+                seconds: 1
+            - debug:
+                msg: "after {{ inventory_hostname }}"
+        """), inventory=H2, out=['"msg": "after h2"']),
+    dict(name="082-wait-for-path", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - wait_for:
+                path: "{{ playbook_dir }}/data.txt"
+                timeout: 3
+            - wait_for:
+                path: "{{ playbook_dir }}/data.txt"
+                search_regex: ready
+                timeout: 3
+            - wait_for:
+                path: "{{ playbook_dir }}/missing"
+                state: absent
+                timeout: 3
+            - wait_for:
+                path: "{{ playbook_dir }}/missing"
+                timeout: 1
+              register: w
+              ignore_errors: true
+            - debug:
+                msg: "waited {{ w.failed }}"
+        """), files_in={"data.txt": "service ready\n"}, out=["...ignoring", '"msg": "waited True"']),
+    dict(name="083-wait-for-port", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - wait_for:
+                host: 127.0.0.1
+                port: 1
+                state: stopped
+                timeout: 2
+            - block:
+                - wait_for:
+                    host: 127.0.0.1
+                    port: 1
+                    timeout: 1
+              rescue:
+                - debug:
+                    msg: port closed
+        """), out=['"msg": "port closed"']),
+    dict(name="084-unarchive", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: tar czf {{ playbook_dir }}/out/a.tgz -C {{ playbook_dir }}/src dir
+            - file:
+                path: "{{ playbook_dir }}/out/{{ item }}"
+                state: directory
+              loop: [x, y]
+            - unarchive:
+                src: "{{ playbook_dir }}/out/a.tgz"
+                dest: "{{ playbook_dir }}/out/x"
+                creates: "{{ playbook_dir }}/out/x/dir/f.txt"
+              register: u1
+            - unarchive:
+                src: "{{ playbook_dir }}/out/a.tgz"
+                dest: "{{ playbook_dir }}/out/x"
+                creates: "{{ playbook_dir }}/out/x/dir/f.txt"
+              register: u2
+            - unarchive:
+                src: "{{ playbook_dir }}/out/a.tgz"
+                dest: "{{ playbook_dir }}/out/y"
+                remote_src: true
+            - unarchive:
+                src: "{{ playbook_dir }}/out/a.tgz"
+                dest: "{{ playbook_dir }}/out/y"
+                remote_src: true
+              register: u3
+            - debug:
+                msg: "{{ u1.changed }} {{ u2.changed }} {{ u3.changed }}"
+        """), out=['"msg": "True False False"'], files_in={"src/dir/f.txt": "inside\n", "src/dir/sub/g.txt": "deeper\n"}, pre_dirs=["out"],
+        files=["out/x/dir/f.txt", "out/x/dir/sub/g.txt", "out/y/dir/f.txt"]),
+    dict(name="085-ping", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - ping:
+              register: p
+            - debug:
+                msg: "{{ p.ping }}"
+        """), out=['"msg": "pong"']),
+
+    # ---- loops
+    dict(name="086-with-indexed-items", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "{{ item.0 }}={{ item.1 }}"
+              with_indexed_items: [a, b]
+        """), out=['"msg": "0=a"', '"msg": "1=b"']),
+    dict(name="087-loop-flatten-filter", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            nested: [[1, [2, 3]], 4]
+          tasks:
+            - debug:
+                msg: "{{ item }}"
+              loop: "{{ nested | flatten }}"
+            - debug:
+                msg: "{{ nested | flatten(levels=1) | length }}"
+        """), out=["ok: [h1] => (item=3)", "ok: [h1] => (item=4)", '"msg": "3"']),
+    dict(name="088-loop-extended", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "{{ ansible_loop.index }}/{{ ansible_loop.length }} first={{ ansible_loop.first }} last={{ ansible_loop.last }} {{ item }}"
+              loop: [x, y, z]
+              loop_control:
+                extended: true
+        """), out=['"msg": "1/3 first=True last=False x"', '"msg": "3/3 first=False last=True z"']),
+    dict(name="089-loop-dict2items-label", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            users:
+              alice: {uid: 1001}
+              bob: {uid: 1002}
+          tasks:
+            - debug:
+                msg: "{{ item.key }} {{ item.value.uid }}"
+              loop: "{{ users | dict2items }}"
+              loop_control:
+                label: "{{ item.key }}"
+        """), out=['ok: [h1] => (item=alice)', '"msg": "bob 1002"']),
+    dict(name="090-loop-item-fails", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: test {{ item }} -ne 2
+              loop: [1, 2, 3]
+            - debug:
+                msg: never
+        """), out=['failed: [h1] (item=2)', 'changed: [h1] => (item=3)'], not_out=['"msg": "never"']),
+    dict(name="091-loop-ignore-errors-register", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: test {{ item }} -ne 2
+              loop: [1, 2, 3]
+              register: r
+              ignore_errors: true
+            - debug:
+                msg: "failed={{ r.results | selectattr('failed') | map(attribute='item') | list }} rcs={{ r.results | map(attribute='rc') | join(',') }} any={{ r is failed }}"
+        """), out=['"msg": "failed=[2] rcs=0,1,0 any=True"', '...ignoring']),
+    dict(name="092-until-in-block-rescue", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - block:
+                - command: /bin/false
+                  register: r
+                  until: r.rc == 0
+                  retries: 2
+                  delay: 0
+              rescue:
+                - debug:
+                    msg: "gave up after {{ ansible_failed_result.attempts }}"
+        """), out=['FAILED - RETRYING: [h1]: command (1 retries left).', '"msg": "gave up after 2"']),
+    # ---- serial, failure limits, multi-host
+    dict(name="093-serial-percent", play=play("""
+        - hosts: all
+          gather_facts: false
+          serial: "50%"
+          tasks:
+            - debug:
+                msg: "{{ ansible_play_batch | join(',') }}"
+        """), out=['"msg": "h1,h2"', '"msg": "h3,h4"'], inventory=H4),
+    dict(name="094-serial-list", play=play("""
+        - hosts: all
+          gather_facts: false
+          serial: [1, 2]
+          tasks:
+            - debug:
+                msg: "batch {{ ansible_play_batch | join(',') }}"
+        """), out=['"msg": "batch h1"', '"msg": "batch h2,h3"', '"msg": "batch h4"'], inventory=H4),
+    dict(name="095-serial-max-fail-stops-batches", play=play("""
+        - hosts: all
+          gather_facts: false
+          serial: 2
+          max_fail_percentage: 0
+          tasks:
+            - command: /bin/false
+              when: inventory_hostname == 'h1'
+            - debug:
+                msg: "after {{ inventory_hostname }}"
+        """), out=[], not_out=['"msg": "after', '[h3]'], inventory=H4),
+    dict(name="096-max-fail-not-exceeded", play=play("""
+        - hosts: all
+          gather_facts: false
+          max_fail_percentage: 50
+          tasks:
+            - command: /bin/false
+              when: inventory_hostname == 'h1'
+            - debug:
+                msg: "after {{ inventory_hostname }}"
+        """), out=['"msg": "after h2"'], not_out=['"msg": "after h1"'], inventory=H2),
+    dict(name="097-run-once-set-fact", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - set_fact:
+                leader: "{{ inventory_hostname }}"
+              run_once: true
+            - debug:
+                msg: "{{ inventory_hostname }} follows {{ leader }}"
+        """), out=['"msg": "h2 follows h1"'], inventory=H2),
+    dict(name="098-run-once-delegate", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo {{ inventory_hostname }}
+              run_once: true
+              delegate_to: localhost
+              register: r
+            - debug:
+                msg: "{{ r.stdout }}"
+        """), out=['changed: [h1 -> localhost]', '"msg": "h1"'], not_out=['"msg": "h2"'], inventory=H2),
+    dict(name="099-hostvars-cross-host-fact", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - set_fact:
+                token: "t-{{ inventory_hostname }}"
+            - debug:
+                msg: "{{ hostvars['h2'].token }} {% for h in groups['all'] %}{{ hostvars[h].token }};{% endfor %}"
+              when: inventory_hostname == 'h1'
+        """), out=['"msg": "t-h2 t-h1;t-h2;"'], inventory=H2),
+    dict(name="100-any-errors-fatal-rescue", play=play("""
+        - hosts: all
+          gather_facts: false
+          any_errors_fatal: true
+          tasks:
+            - block:
+                - command: /bin/false
+                  when: inventory_hostname == 'h1'
+              rescue:
+                - debug:
+                    msg: "rescued {{ inventory_hostname }}"
+            - debug:
+                msg: "after {{ inventory_hostname }}"
+        """), out=['"msg": "rescued h1"', '"msg": "rescued h2"', '"msg": "after h2"'], inventory=H2),
+    dict(name="101-meta-end-play", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "before {{ inventory_hostname }}"
+            - meta: end_play
+            - debug:
+                msg: never
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "second play {{ inventory_hostname }}"
+        """), out=['"msg": "before h2"', '"msg": "second play h2"'], not_out=['"msg": "never"'], inventory=H2),
+    dict(name="102-multiple-plays", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - set_fact:
+                carried: "from play one"
+        - hosts: h2
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "{{ carried }} {{ ansible_play_hosts | join(',') }}"
+        """), out=['"msg": "from play one h2"'], inventory=H2),
+    dict(name="103-host-patterns", play=play("""
+        - hosts: "db:!h2"
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "db-not-h2 {{ inventory_hostname }}"
+        - hosts: "db:&web"
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "both {{ inventory_hostname }}"
+        """), out=['"msg": "db-not-h2 h1"', '"msg": "both h2"'], not_out=['"msg": "db-not-h2 h2"', '"msg": "both h1"'], inventory="[db]\nh1 ansible_connection=local\nh2 ansible_connection=local\n\n[web]\nh2\nh3 ansible_connection=local\n"),
+    dict(name="104-limit", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "run {{ inventory_hostname }} of {{ ansible_play_hosts_all | join(',') }}"
+        """), out=['"msg": "run h2 of h2"'], not_out=['[h1]'], inventory=H2, args=["--limit", "h2"]),
+    dict(name="105-magic-vars", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "{{ inventory_hostname }} {{ inventory_hostname_short }} {{ play_hosts | join(',') }} {{ ansible_play_hosts | length }} {{ group_names | join(',') }} {{ groups.all | join(',') }} {{ groups.ungrouped | default([]) | join(',') }} check={{ ansible_check_mode }}"
+        """), out=['"msg": "h1.example.com h1 h1.example.com,h2 2 ungrouped h1.example.com,h2 h1.example.com check=False"', '"msg": "h2 h2 h1.example.com,h2 2 grp h1.example.com,h2 h1.example.com check=False"'], inventory="h1.example.com ansible_connection=local\n[grp]\nh2 ansible_connection=local\n"),
+
+    # ---- variables and precedence
+    dict(name="106-vars-files-over-play-vars", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            v: play
+            only_play: p
+          vars_files:
+            - vars/common.yml
+          tasks:
+            - debug:
+                msg: "{{ v }} {{ only_play }} {{ only_file }}"
+        """), out=['"msg": "file p f"'], files_in={"vars/common.yml": "v: file\nonly_file: f\n"}),
+    dict(name="107-group-vars-child-over-parent", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "v={{ v }} w={{ w }} x={{ x }} u={{ u }}"
+        """), out=['"msg": "v=child w=parentinv x=all u=all"'], inventory="[parent:children]\nchild\n\n[child]\nh1 ansible_connection=local\n\n[parent:vars]\nw=parentinv\nx=parentinv\n",
+        files_in={"group_vars/all.yml": "v: all\nu: all\nx: all\n", "group_vars/parent.yml": "v: parent\n", "group_vars/child.yml": "v: child\n"}),
+    dict(name="108-host-vars-layers", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "{{ a }} {{ b }} {{ c }}"
+        """), out=['"msg": "line file group"'], inventory="h1 ansible_connection=local a=line b=line\n",
+        files_in={"host_vars/h1.yml": "b: file\n", "group_vars/all.yml": "a: group\nc: group\n"}),
+    dict(name="109-extra-vars-json", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            n: 1
+          tasks:
+            - debug:
+                msg: "{{ n + (l | length) }} {{ s | int + 1 }}"
+        """), out=['"msg": "7 42"'], args=["-e", '{"n": 5, "l": [1, 2]}', "-e", "s=41"]),
+    dict(name="110-extra-vars-file", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            release: play
+          tasks:
+            - set_fact:
+                release: fact
+            - debug:
+                msg: "{{ release }} {{ items | join('+') }}"
+        """), out=['"msg": "2.5.6 a+b"'], files_in={"extra.yml": "release: '2.5.6'\nitems: [a, b]\n"}, args=["-e", "@extra.yml"]),
+    dict(name="111-set-fact-over-task-and-include-vars", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            v: play
+            w: play
+          tasks:
+            - set_fact:
+                v: fact
+                w: fact
+            - include_vars: more.yml
+            - debug:
+                msg: "{{ v }} {{ w }} {{ z }}"
+              vars:
+                v: task
+                z: task
+        """), out=['"msg": "fact fact included"'], files_in={"more.yml": "w: included\nz: included\n"}),
+    dict(name="112-block-vars", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            v: play
+          tasks:
+            - block:
+                - debug:
+                    msg: "block {{ v }}"
+                - debug:
+                    msg: "task {{ v }}"
+                  vars:
+                    v: task
+              vars:
+                v: block
+            - debug:
+                msg: "outside {{ v }}"
+        """), out=['"msg": "block block"', '"msg": "task task"', '"msg": "outside play"']),
+    dict(name="113-register-overrides-vars", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            r: from-vars
+          tasks:
+            - command: echo registered
+              register: r
+            - debug:
+                msg: "{{ r.stdout }}"
+        """), out=['"msg": "registered"']),
+    dict(name="114-environment-task-override", play=play("""
+        - hosts: all
+          gather_facts: false
+          environment:
+            A: play-a
+            B: play-b
+          tasks:
+            - shell: echo "$A $B"
+              register: r
+              environment:
+                B: task-b
+            - debug:
+                msg: "{{ r.stdout }}"
+        """), out=['"msg": "play-a task-b"']),
+    dict(name="115-omit", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "{{ nothing | default(omit) }}"
+            - copy:
+                content: "x\\n"
+                dest: "{{ playbook_dir }}/out/f"
+                mode: "{{ mode | default(omit) }}"
+        """), out=['"msg": "Hello world!"'], pre_dirs=["out"], files=["out/f"]),
+    # ---- roles
+    dict(name="116-role-full", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - role: web
+              web_port: 8080
+        """), out=['RUNNING HANDLER [web : reload web]', '"msg": "reloaded"', 'TASK [web : template]'], pre_dirs=["out"], files_in={
+            "roles/web/defaults/main.yml": "web_port: 80\nsite: web\n",
+            "roles/web/vars/main.yml": "conf_name: site.conf\n",
+            "roles/web/templates/site.j2": "listen {{ web_port }}\nname {{ site }}\n",
+            "roles/web/files/static.txt": "static\n",
+            "roles/web/handlers/main.yml": "- name: reload web\n  debug:\n    msg: reloaded\n",
+            "roles/web/tasks/main.yml": "- template:\n    src: site.j2\n    dest: \"{{ playbook_dir }}/out/{{ conf_name }}\"\n  notify: reload web\n- copy:\n    src: static.txt\n    dest: \"{{ playbook_dir }}/out/static.txt\"\n",
+        }, files=["out/site.conf", "out/static.txt"]),
+    dict(name="117-role-precedence", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            b: play
+            c: play
+          roles:
+            - r
+          tasks:
+            - debug:
+                msg: "play sees {{ c }}"
+        """), out=['"msg": "inventory play rolevars default"', '"msg": "play sees rolevars"'], inventory="h1 ansible_connection=local a=inventory\n", files_in={
+            "roles/r/defaults/main.yml": "a: default\nb: default\nc: default\nd: default\n",
+            "roles/r/vars/main.yml": "c: rolevars\n",
+            "roles/r/tasks/main.yml": "- debug:\n    msg: \"{{ a }} {{ b }} {{ c }} {{ d }}\"\n",
+        }),
+    dict(name="118-role-twice-params", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - role: greet
+              who: one
+            - role: greet
+              who: two
+            - role: greet
+        """), out=['"msg": "hello one"', '"msg": "hello two"', '"msg": "hello nobody"'], files_in={
+            "roles/greet/defaults/main.yml": "who: nobody\n",
+            "roles/greet/tasks/main.yml": "- debug:\n    msg: \"hello {{ who }}\"\n",
+        }),
+    dict(name="119-pre-post-tasks-order", play=play("""
+        - hosts: all
+          gather_facts: false
+          pre_tasks:
+            - shell: echo pre >> {{ playbook_dir }}/out/order
+          roles:
+            - r
+          tasks:
+            - shell: echo tasks >> {{ playbook_dir }}/out/order
+              notify: h
+          post_tasks:
+            - shell: echo post >> {{ playbook_dir }}/out/order
+          handlers:
+            - name: h
+              shell: echo handler >> {{ playbook_dir }}/out/order
+        """), out=['RUNNING HANDLER [h]'], pre_dirs=["out"], files_in={"roles/r/tasks/main.yml": "- shell: echo role >> {{ playbook_dir }}/out/order\n"}, files=["out/order"]),
+
+    # ---- handlers
+    dict(name="120-handler-definition-order", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo 1
+              notify: second
+            - command: echo 2
+              notify: [first, second]
+          handlers:
+            - name: first
+              shell: echo first >> {{ playbook_dir }}/out/order
+            - name: second
+              shell: echo second >> {{ playbook_dir }}/out/order
+        """), out=['RUNNING HANDLER [first]', 'RUNNING HANDLER [second]'], pre_dirs=["out"], files=["out/order"]),
+    dict(name="121-handler-loop-notifies-once", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo {{ item }}
+              loop: [1, 2, 3]
+              notify: h
+          handlers:
+            - name: h
+              shell: echo ran >> {{ playbook_dir }}/out/h
+        """), out=['RUNNING HANDLER [h]'], pre_dirs=["out"], files=["out/h"]),
+    dict(name="122-handler-skipped-for-failed-host", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo change
+              notify: h
+            - command: /bin/false
+              when: inventory_hostname == 'h1'
+          handlers:
+            - name: h
+              debug:
+                msg: "handled {{ inventory_hostname }}"
+        """), out=['"msg": "handled h2"'], not_out=['"msg": "handled h1"'], inventory=H2),
+    dict(name="123-force-handlers-cli", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo change
+              notify: h
+            - fail:
+                msg: broken
+          handlers:
+            - name: h
+              debug:
+                msg: handled anyway
+        """), out=['"msg": "handled anyway"'], args=["--force-handlers"]),
+    dict(name="124-handler-failure", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo change
+              notify: h
+            - debug:
+                msg: task done
+          handlers:
+            - name: h
+              command: /bin/false
+        """), out=['"msg": "task done"', 'RUNNING HANDLER [h]']),
+    dict(name="125-handler-notifies-handler", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo change
+              notify: restart
+          handlers:
+            - name: restart
+              command: echo restarting
+              notify: verify
+            - name: verify
+              debug:
+                msg: verified
+        """), out=['RUNNING HANDLER [verify]', '"msg": "verified"']),
+    # ---- tags
+    dict(name="126-tags-on-import-and-block", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - import_tasks: deploy.yml
+              tags: [deploy]
+            - block:
+                - debug:
+                    msg: in tagged block
+              tags: [deploy]
+            - debug:
+                msg: untagged
+        """), out=['"msg": "imported deploy"', '"msg": "in tagged block"'], not_out=['"msg": "untagged"'], files_in={"deploy.yml": "- debug:\n    msg: imported deploy\n"}, args=["--tags", "deploy"]),
+    dict(name="127-tags-select-never", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: dbg
+              tags: [never, debug]
+            - debug:
+                msg: other
+              tags: [other]
+            - debug:
+                msg: always runs
+              tags: [always]
+        """), out=['"msg": "dbg"', '"msg": "always runs"'], not_out=['"msg": "other"'], args=["--tags", "debug"]),
+    dict(name="128-tags-play-level", play=play("""
+        - hosts: all
+          gather_facts: false
+          tags: [db]
+          tasks:
+            - debug:
+                msg: db play
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: other play
+        """), out=['"msg": "db play"'], not_out=['"msg": "other play"'], args=["--tags", "db"]),
+    # ---- check mode
+    dict(name="129-check-mode-register", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - copy:
+                content: "x\\n"
+                dest: "{{ playbook_dir }}/out/x.txt"
+              register: c
+            - command: touch {{ playbook_dir }}/out/real
+              check_mode: false
+            - lineinfile:
+                path: "{{ playbook_dir }}/out/existing"
+                line: added
+              register: l
+            - debug:
+                msg: "{{ c.changed }} {{ l.changed }} {{ ansible_check_mode }}"
+        """), out=['"msg": "True True True"'], args=["--check"], pre_dirs=["out"], files_in={"out/existing": "first\n"}, absent=["out/x.txt"], files=["out/real", "out/existing"]),
+    dict(name="130-check-mode-command-skipped", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: touch {{ playbook_dir }}/out/c
+              register: r
+            - shell: touch {{ playbook_dir }}/out/s
+            - debug:
+                msg: "skipped={{ r.skipped | default(false) }} changed={{ r.changed }}"
+        """), out=['"msg": "skipped=True changed=False"'], args=["--check"], pre_dirs=["out"], absent=["out/c", "out/s"]),
+    dict(name="131-check-mode-task-true", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - copy:
+                content: "y\\n"
+                dest: "{{ playbook_dir }}/out/y.txt"
+              check_mode: true
+            - copy:
+                content: "z\\n"
+                dest: "{{ playbook_dir }}/out/z.txt"
+        """), pre_dirs=["out"], absent=["out/y.txt"], files=["out/z.txt"]),
+    dict(name="132-check-mode-file-states", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - file:
+                path: "{{ playbook_dir }}/out/d"
+                state: directory
+            - file:
+                path: "{{ playbook_dir }}/out/keep"
+                state: absent
+            - template:
+                src: t.j2
+                dest: "{{ playbook_dir }}/out/t"
+        """), args=["--check"], pre_dirs=["out"], files_in={"out/keep": "kept\n", "templates/t.j2": "v\n"}, absent=["out/d", "out/t"], files=["out/keep"]),
+
+    # ---- filters and tests
+    dict(name="133-filter-json-yaml", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            cfg: {name: hotdb, ports: [3323, 3325], opts: {ha: true}}
+            raw_json: '{"a": 1, "b": [true, null]}'
+          tasks:
+            - copy:
+                content: "{{ cfg | to_json }}\\n{{ cfg | to_yaml }}{{ (raw_json | from_json).b | length }} {{ (raw_json | from_json).a + 1 }}\\n"
+                dest: "{{ playbook_dir }}/out/cfg"
+            - copy:
+                content: "{{ cfg | to_nice_json }}\\n"
+                dest: "{{ playbook_dir }}/out/nice.json"
+        """), out=[], pre_dirs=["out"], files=["out/cfg", "out/nice.json"]),
+    dict(name="134-filter-lists", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            a: [3, 1, 2, 3]
+            b: [2, 4]
+          tasks:
+            - debug:
+                msg: "u={{ a | unique | join(',') }} un={{ a | union(b) | sort | join(',') }} d={{ a | difference(b) | sort | join(',') }} i={{ a | intersect(b) | sort | join(',') }} s={{ a | sort | join(',') }} f={{ [[1, [2]], [3]] | flatten | join(',') }} min={{ a | min }} max={{ a | max }} first={{ a | first }} last={{ a | last }} len={{ a | length }} sum={{ a | sum }}"
+        """), out=['"msg": "u=3,1,2 un=1,2,3,4 d=1,3 i=2 s=1,2,3,3 f=1,2,3 min=1 max=3 first=3 last=3 len=4 sum=9"']),
+    dict(name="135-filter-dicts", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            base: {db: {host: a, port: 1}, name: x}
+            over: {db: {port: 2}, extra: y}
+            pairs: [{key: k1, value: v1}, {key: k2, value: v2}]
+            nodes:
+              - {name: n1, role: master, port: 3323}
+              - {name: n2, role: slave, port: 3324}
+              - {name: n3, role: slave, port: 3325}
+          tasks:
+            - debug:
+                msg: "{{ base | combine(over, recursive=True) | to_json }} {{ base | combine(over) | to_json }}"
+            - debug:
+                msg: "{{ pairs | items2dict | to_json }} {{ {'b': 2, 'a': 1} | dict2items | map(attribute='key') | join(',') }}"
+            - debug:
+                msg: "{{ nodes | selectattr('role', 'equalto', 'slave') | map(attribute='name') | join(',') }} {{ nodes | rejectattr('role', 'eq', 'slave') | map(attribute='port') | first }} {{ nodes | map(attribute='port') | select('gt', 3323) | list | length }}"
+        """), out=['"msg": "{\\"db\\": {\\"host\\": \\"a\\", \\"port\\": 2}, \\"name\\": \\"x\\", \\"extra\\": \\"y\\"} {\\"db\\": {\\"port\\": 2}, \\"name\\": \\"x\\", \\"extra\\": \\"y\\"}"', '"msg": "{\\"k1\\": \\"v1\\", \\"k2\\": \\"v2\\"} b,a"', '"msg": "n2,n3 3323 2"']),
+    dict(name="136-filter-strings", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            path: /usr/local/hotdb/conf/server.xml
+            quoted: it's here
+          tasks:
+            - debug:
+                msg: >-
+                  {{ 'hotdb' | b64encode }} {{ 'aG90ZGI=' | b64decode }} {{ path | basename }} {{ path | dirname }}
+                  {{ quoted | quote }} {{ 'a b' | quote }} {{ 'plain' | quote }} {{ 'Mixed' | upper }}{{ 'Mixed' | lower }}
+                  [{{ '  pad  ' | trim }}] {{ 'a-b-c' | replace('-', '+') }} {{ 'a,b' | split(',') | last }}
+            - debug:
+                msg: >-
+                  {{ 'ver=2.5.6 build' | regex_search('[0-9.]+') }} {{ 'k1=v1 k2=v2' | regex_findall('k([0-9])') | join('') }}
+                  {{ 'abc' is match('a') }} {{ 'abc' is search('c') }} {{ 'abc' is match('c') }} [{{ 'none here' | regex_search('[0-9]+') }}]
+        """), out=['"msg": "aG90ZGI= hotdb server.xml /usr/local/hotdb/conf \'it\'\\"\'\\"\'s here\' \'a b\' plain MIXEDmixed [pad] a+b+c b"', '"msg": "2.5.6 12 True True False []"']),
+    dict(name="137-filter-bool-int-default", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            empty: ""
+            zero: 0
+            none_value: null
+          tasks:
+            - debug:
+                msg: "{{ 'on' | bool }} {{ 'no' | bool }} {{ 'TRUE' | bool }} {{ 1 | bool }} {{ '0' | bool }} {{ 'junk' | bool }} {{ '3.7' | int }} {{ 'x' | int }} {{ '010' | int }} {{ '2.5' | float + 1 }}"
+            - debug:
+                msg: "[{{ empty | default('d') }}] [{{ empty | default('d', true) }}] [{{ zero | default('d', true) }}] [{{ undefined_thing | default('d') }}] [{{ none_value | default('d') }}] {{ (zero == 0) | ternary('yes', 'no') }} {{ none_value | ternary('t', 'f', 'n') }}"
+        """), out=['"msg": "True False True True False False 3 0 10 3.5"', '"msg": "[] [d] [d] [d] [] yes n"']),
+    dict(name="138-tests-defined-and-results", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            present: 1
+          tasks:
+            - command: /bin/false
+              register: bad
+              ignore_errors: true
+            - command: echo ok
+              register: good
+            - command: echo skipped
+              register: skip
+              when: false
+            - debug:
+                msg: "{{ present is defined }} {{ absent is undefined }} {{ bad is failed }} {{ bad is succeeded }} {{ good is success }} {{ good is changed }} {{ skip is skipped }} {{ skip is changed }} {{ good is not skipped }}"
+        """), out=['"msg": "True True True False True True True False True"']),
+    dict(name="139-version-tests", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "{{ '2.10' is version('2.9', '>') }} {{ '2.5.4' is version('2.5.4', '==') }} {{ '1.0' is version('1.0.0', 'eq') }} {{ '3.0.0' is version('3.0.1', 'lt') }} {{ '8.0.30' is version('8.0.4', '>=') }} {{ '10.1' is version_compare('9.9', 'gt') }}"
+        """), out=['"msg": "True True False True True True"']),
+    dict(name="140-mandatory", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            given: here
+          tasks:
+            - debug:
+                msg: "{{ given | mandatory }}"
+            - block:
+                - debug:
+                    msg: "{{ missing | mandatory }}"
+              rescue:
+                - debug:
+                    msg: caught missing
+        """), out=['"msg": "here"', '"msg": "caught missing"']),
+    dict(name="141-undefined-variable-fails", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "{{ nope }}"
+            - debug:
+                msg: never
+        """), out=['fatal: [h1]'], not_out=['"msg": "never"']),
+    dict(name="142-template-logic", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            role_name: master
+            nodes: [{name: n1, port: 3323}, {name: n2, port: 3324}]
+            opts: {b: 2, a: 1}
+          tasks:
+            - template:
+                src: conf.j2
+                dest: "{{ playbook_dir }}/out/conf"
+        """), pre_dirs=["out"], files_in={"templates/conf.j2": (
+            "# generated\n"
+            "{% if role_name == 'master' %}\n"
+            "mode=master\n"
+            "{% else %}\n"
+            "mode=slave\n"
+            "{% endif %}\n"
+            "{% for n in nodes %}\n"
+            "node{{ loop.index }}={{ n.name }}:{{ n.port }}\n"
+            "{% endfor %}\n"
+            "{% for k, v in opts | dictsort %}\n"
+            "{{ k }}={{ v }}\n"
+            "{% endfor %}\n"
+            "{%- set total = nodes | map(attribute='port') | sum %}\n"
+            "total={{ total }}\n"
+            "{# a comment #}\n"
+            "host={{ inventory_hostname }}\n")}, files=["out/conf"]),
+
+    # ---- blocks, includes, failures
+    dict(name="143-rescue-failed-task", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - block:
+                - name: step one
+                  fail:
+                    msg: boom
+              rescue:
+                - debug:
+                    msg: "{{ ansible_failed_task.name }}: {{ ansible_failed_result.msg }}"
+        """), out=['"msg": "step one: boom"', 'TASK [step one]']),
+    dict(name="144-nested-block-rescue", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - block:
+                - block:
+                    - fail:
+                        msg: inner
+                  rescue:
+                    - fail:
+                        msg: rescue-failed
+              rescue:
+                - debug:
+                    msg: "outer {{ ansible_failed_result.msg }}"
+            - debug:
+                msg: end
+        """), out=['"msg": "outer rescue-failed"', '"msg": "end"']),
+    dict(name="145-block-always-on-success", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - block:
+                - debug:
+                    msg: body
+              rescue:
+                - debug:
+                    msg: not-needed
+              always:
+                - debug:
+                    msg: finally
+        """), out=['"msg": "body"', '"msg": "finally"'], not_out=['"msg": "not-needed"']),
+    dict(name="146-include-tasks-vars-when", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - include_tasks: inc.yml
+              vars:
+                x: one
+            - include_tasks: inc.yml
+              vars:
+                x: two
+              when: false
+            - include_tasks: "{{ which }}.yml"
+              vars:
+                which: inc
+                x: three
+        """), out=['"msg": "inc one"', '"msg": "inc three"'], not_out=['"msg": "inc two"'], files_in={"inc.yml": "- debug:\n    msg: \"inc {{ x }}\"\n"}),
+    dict(name="147-import-vs-include-when", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - import_tasks: setflag.yml
+              when: flag is not defined
+            - set_fact:
+                flag2: null
+            - include_tasks: setflag2.yml
+              when: flag2 is none
+        """), out=['"msg": "included second"'], not_out=['"msg": "imported second"'], files_in={
+            "setflag.yml": "- set_fact:\n    flag: true\n- debug:\n    msg: imported second\n",
+            "setflag2.yml": "- set_fact:\n    flag2: true\n- debug:\n    msg: included second\n",
+        }),
+    dict(name="148-include-nested-register", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - include_tasks: outer.yml
+            - debug:
+                msg: "{{ inner_result.stdout }}"
+        """), out=['"msg": "from-inner"'], files_in={
+            "outer.yml": "- include_tasks: inner.yml\n",
+            "inner.yml": "- command: echo from-inner\n  register: inner_result\n",
+        }),
+    dict(name="149-no-log-failure", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - shell: echo s3cr3t-value; exit 1
+              no_log: true
+        """), out=["the output has been hidden due to the fact that 'no_log: true' was specified for this result"], not_out=['s3cr3t-value']),
+    dict(name="150-failed-changed-when-lists", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - shell: echo "state=same"; exit 3
+              register: r
+              failed_when:
+                - r.rc != 0
+                - r.rc != 3
+              changed_when:
+                - r.rc == 0
+                - "'changed' in r.stdout"
+            - shell: exit 1
+              failed_when: false
+            - debug:
+                msg: "{{ r.failed }} {{ r.changed }} {{ r.rc }}"
+        """), out=['"msg": "False False 3"']),
+    dict(name="151-fail-rescue-continue-recap", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - block:
+                - command: echo changed-before-failure
+                - command: /bin/false
+                - debug:
+                    msg: skipped-after-failure
+              rescue:
+                - command: echo rescue-changes
+            - debug:
+                msg: continues
+        """), out=['"msg": "continues"'], not_out=['"msg": "skipped-after-failure"']),
+    dict(name="152-script-failure", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - block:
+                - script: fail.sh
+              rescue:
+                - debug:
+                    msg: "rc={{ ansible_failed_result.rc }} out={{ ansible_failed_result.stdout | trim }}"
+        """), out=['"msg": "rc=3 out=partial"'], files_in={"fail.sh": "#!/bin/sh\necho partial\nexit 3\n"}),
+    dict(name="153-meta-end-host-in-block", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - block:
+                - debug:
+                    msg: "start {{ inventory_hostname }}"
+                - meta: end_host
+                  when: inventory_hostname == 'h2'
+            - debug:
+                msg: "finish {{ inventory_hostname }}"
+        """), out=['"msg": "start h2"', '"msg": "finish h1"'], not_out=['"msg": "finish h2"'], inventory=H2),
+
+    # ---- file-like modules in more detail
+    dict(name="154-lineinfile-more", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - lineinfile:
+                path: "{{ playbook_dir }}/out/new.conf"
+                line: created=1
+                create: true
+            - lineinfile:
+                path: "{{ playbook_dir }}/out/f"
+                regexp: '^(port)=.*$'
+                line: '\\1=3325'
+                backrefs: true
+            - lineinfile:
+                path: "{{ playbook_dir }}/out/f"
+                regexp: '^nomatch='
+                line: 'x\\1'
+                backrefs: true
+            - lineinfile:
+                path: "{{ playbook_dir }}/out/f"
+                line: '# header'
+                insertbefore: BOF
+            - lineinfile:
+                path: "{{ playbook_dir }}/out/f"
+                line: 'before-end=1'
+                insertbefore: '^end'
+            - lineinfile:
+                path: "{{ playbook_dir }}/out/f"
+                line: 'port=3325'
+              register: again
+            - debug:
+                msg: "{{ again.changed }}"
+        """), out=['"msg": false'], files_in={"out/f": "port=3323\nend\n"}, files=["out/new.conf", "out/f"]),
+    dict(name="155-blockinfile-markers", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - blockinfile:
+                path: "{{ playbook_dir }}/out/f"
+                marker: "# {mark} hotdb"
+                insertbefore: '^tail'
+                block: |
+                  a=1
+            - blockinfile:
+                path: "{{ playbook_dir }}/out/f"
+                marker: "# {mark} hotdb"
+                block: |
+                  a=2
+                  b=2
+            - blockinfile:
+                path: "{{ playbook_dir }}/out/f"
+                marker: "# {mark} hotdb"
+                block: |
+                  a=2
+                  b=2
+              register: same
+            - blockinfile:
+                path: "{{ playbook_dir }}/out/g"
+                block: gone
+                state: absent
+            - debug:
+                msg: "same={{ same.changed }}"
+        """), out=['"msg": "same=False"'], files_in={"out/f": "head\ntail\n", "out/g": "keep\n# BEGIN ANSIBLE MANAGED BLOCK\ngone\n# END ANSIBLE MANAGED BLOCK\nafter\n"}, files=["out/f", "out/g"]),
+    dict(name="156-replace-more", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - replace:
+                path: "{{ playbook_dir }}/out/f"
+                regexp: 'nothing-matches'
+                replace: x
+              register: none_matched
+            - replace:
+                path: "{{ playbook_dir }}/out/f"
+                regexp: '^#\\s*(listen)'
+                replace: '\\1'
+            - replace:
+                path: "{{ playbook_dir }}/out/f"
+                after: '\\[mysqld\\]'
+                regexp: '^port=.*$'
+                replace: 'port=3306'
+            - debug:
+                msg: "none={{ none_matched.changed }}"
+        """), out=['"msg": "none=False"'], files_in={"out/f": "# listen 1\nport=1\n[mysqld]\nport=2\n#  listen 2\n"}, files=["out/f"]),
+    dict(name="157-file-link-touch-mode", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - file:
+                path: "{{ playbook_dir }}/out/target"
+                state: touch
+                mode: "0600"
+            - file:
+                src: "{{ playbook_dir }}/out/target"
+                dest: "{{ playbook_dir }}/out/link"
+                state: link
+            - file:
+                src: "{{ playbook_dir }}/out/target"
+                dest: "{{ playbook_dir }}/out/link"
+                state: link
+              register: relink
+            - file:
+                path: "{{ playbook_dir }}/out/a/b/c"
+                state: directory
+                mode: "0750"
+            - stat:
+                path: "{{ playbook_dir }}/out/link"
+              register: l
+            - stat:
+                path: "{{ playbook_dir }}/out/target"
+              register: t
+            - stat:
+                path: "{{ playbook_dir }}/out/a/b/c"
+              register: d
+            - debug:
+                msg: "{{ relink.changed }} {{ l.stat.islnk }} {{ l.stat.lnk_source | basename }} {{ t.stat.mode }} {{ d.stat.isdir }} {{ d.stat.mode }}"
+        """), out=['"msg": "False True target 0600 True 0750"'], pre_dirs=["out"]),
+    dict(name="158-stat-details", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - stat:
+                path: "{{ playbook_dir }}/out/f"
+              register: f
+            - stat:
+                path: "{{ playbook_dir }}/out"
+              register: d
+            - debug:
+                msg: "{{ f.stat.checksum }} {{ f.stat.size }} {{ f.stat.isdir }} {{ d.stat.isdir }} {{ d.stat.isreg }} {{ f.stat.path | basename }}"
+        """), out=['"msg": "a9993e364706816aba3e25717850c26c9cd0d89d 3 False True False f"'], files_in={"out/f": "abc"}),
+    dict(name="159-copy-force-and-change", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - copy:
+                content: "new\\n"
+                dest: "{{ playbook_dir }}/out/keep"
+                force: false
+            - copy:
+                content: "new\\n"
+                dest: "{{ playbook_dir }}/out/replace"
+            - copy:
+                src: tree/
+                dest: "{{ playbook_dir }}/out/tree"
+        """), files_in={"out/keep": "old\n", "out/replace": "old\n", "files/tree/a.txt": "A\n", "files/tree/sub/b.txt": "B\n"},
+        files=["out/keep", "out/replace", "out/tree/a.txt", "out/tree/sub/b.txt"]),
+    dict(name="160-shell-options", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - shell: pwd > here.txt; cat
+              args:
+                chdir: "{{ playbook_dir }}/out"
+                stdin: piped-in
+              register: r
+            - shell: echo again
+              args:
+                creates: "{{ playbook_dir }}/out/here.txt"
+              register: c
+            - shell: echo removed
+              args:
+                removes: "{{ playbook_dir }}/out/absent"
+              register: m
+            - command:
+                argv: [printf, "%s|%s", "a b", c]
+              register: a
+            - command: sh -c "echo err >&2"
+              register: e
+            - debug:
+                msg: "{{ r.stdout }} {{ c.changed }} {{ m.changed }} {{ a.stdout }} {{ e.stderr }} {{ e.stdout_lines | length }}"
+        """), out=['"msg": "piped-in False False a b|c err 0"'], pre_dirs=["out"]),
+
+    # ---- everyday odds and ends
+    dict(name="161-assert-messages", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            pnum: 3323
+          tasks:
+            - assert:
+                that:
+                  - pnum > 1024
+                  - pnum is number
+            - assert:
+                that: pnum > 1024
+                success_msg: value fine
+            - assert:
+                that:
+                  - pnum > 1024
+                  - pnum < 2000
+              ignore_errors: true
+            - assert:
+                that: pnum == 1
+                fail_msg: "pnum {{ pnum }} is wrong"
+              register: a
+              ignore_errors: true
+            - debug:
+                msg: "{{ a.failed }} {{ a.msg }}"
+        """), out=['"msg": "All assertions passed"', '"msg": "value fine"', '"msg": "Assertion failed"', '"msg": "True pnum 3323 is wrong"', '...ignoring']),
+    dict(name="162-debug-var-forms", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            listv: [1, 2]
+          tasks:
+            - debug:
+                var: not_there
+            - debug:
+                var: listv | length
+            - debug:
+                msg: hidden
+                verbosity: 1
+            - debug:
+        """), out=['"not_there": "VARIABLE IS NOT DEFINED!"', '"listv | length": "2"', '"msg": "Hello world!"'], not_out=['"msg": "hidden"']),
+    dict(name="163-when-string-bool", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: bare
+              when: flag
+            - debug:
+                msg: filtered
+              when: flag | bool
+            - debug:
+                msg: negated
+              when: not flag | bool
+            - debug:
+                msg: "yes-string"
+              when: other | bool
+        """), out=['"msg": "bare"', '"msg": "negated"', '"msg": "yes-string"'], not_out=['"msg": "filtered"'], args=["-e", "flag=false", "-e", "other=yes"]),
+    dict(name="164-set-fact-accumulate", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            acc: []
+          tasks:
+            - set_fact:
+                acc: "{{ acc + [item * 2] }}"
+              loop: [1, 2, 3]
+            - set_fact:
+                merged: "{{ merged | default({}) | combine({item.k: item.v}) }}"
+              loop:
+                - {k: a, v: 1}
+                - {k: b, v: 2}
+            - debug:
+                msg: "{{ acc | join(',') }} {{ merged.a + merged.b }} {{ acc | sum }}"
+        """), out=['"msg": "2,4,6 3 12"']),
+    dict(name="165-include-vars-name-and-dir", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - include_vars:
+                file: db.yml
+                name: db
+            - include_vars:
+                dir: vars
+            - debug:
+                msg: "{{ db.port }} {{ db.user }} {{ from_a }} {{ from_b }} {{ shared }}"
+        """), out=['"msg": "3306 root A B b"'], files_in={"db.yml": "port: 3306\nuser: root\n", "vars/a.yml": "from_a: A\nshared: a\n", "vars/b.yml": "from_b: B\nshared: b\n"}),
+    dict(name="166-setup-module-facts", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "before {{ ansible_facts | length }} {{ ansible_system is defined }}"
+            - setup:
+            - debug:
+                msg: "after {{ ansible_system }} {{ ansible_facts.system }} {{ ansible_facts['system'] == ansible_system }}"
+        """), out=['"msg": "before 0 False"', '"msg": "after Linux Linux True"']),
+    dict(name="167-with-sequence-count-range", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "seq {{ item }}"
+              with_sequence: count=3
+            - debug:
+                msg: "range {{ item }}"
+              loop: "{{ range(0, 6, 2) | list }}"
+        """), out=['"msg": "seq 3"', '"msg": "range 4"'], not_out=['"msg": "range 6"']),
+    dict(name="168-until-first-try", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo ready
+              register: r
+              until: "'ready' in r.stdout"
+              retries: 3
+              delay: 0
+            - debug:
+                msg: "attempts={{ r.attempts }}"
+        """), out=['"msg": "attempts=1"'], not_out=['FAILED - RETRYING']),
+    dict(name="169-loop-register-skipped-items", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo {{ item }}
+              loop: [1, 2, 3, 4]
+              when: item is even
+              register: r
+            - debug:
+                msg: "{{ r.results | length }} {{ r.results | rejectattr('skipped', 'defined') | map(attribute='stdout') | join(',') }} {{ r.results | selectattr('skipped', 'defined') | list | length }} {{ r.changed }}"
+        """), out=['skipping: [h1] => (item=1)', 'changed: [h1] => (item=2)', '"msg": "4 2,4 2 True"']),
+    dict(name="170-per-host-when", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo primary work
+              when: node_role == 'primary'
+            - debug:
+                msg: "{{ inventory_hostname }} is {{ node_role }}"
+        """), out=['skipping: [h2]', '"msg": "h2 is replica"'], inventory="h1 ansible_connection=local node_role=primary\nh2 ansible_connection=local node_role=replica\n"),
+    dict(name="171-serial-handlers-per-batch", play=play("""
+        - hosts: all
+          gather_facts: false
+          serial: 1
+          tasks:
+            - shell: echo task {{ inventory_hostname }} >> {{ playbook_dir }}/out/log
+              notify: h
+          handlers:
+            - name: h
+              shell: echo handler {{ inventory_hostname }} >> {{ playbook_dir }}/out/log
+        """), out=[], inventory=H2, pre_dirs=["out"], files=["out/log"]),
+    dict(name="172-unreachable-host", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo hi
+            - debug:
+                msg: "still {{ inventory_hostname }}"
+        """), out=['fatal: [h2]: UNREACHABLE!', '"msg": "still h1"'], not_out=['"msg": "still h2"'], inventory="h1 ansible_connection=local\nh2 ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1 ansible_user=nobody\n"),
+    dict(name="173-playbook-dir-absolute", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - r
+          tasks:
+            - debug:
+                msg: "{{ playbook_dir.startswith('/') }} {{ inventory_dir == playbook_dir }}"
+        """), out=['"msg": "role True r r"', '"msg": "True True"'], files_in={"roles/r/tasks/main.yml": "- debug:\n    msg: \"role {{ role_path.startswith('/') }} {{ role_path | basename }} {{ role_name }}\"\n"}),
+]
+
+
 def ansible_inventory(text):
     lines = []
     for l in text.splitlines():
@@ -94,6 +1487,8 @@ def ansible_inventory(text):
 
 def main():
     for c in CASES:
+        if ONLY and not re.search(ONLY, c["name"]):
+            continue
         d = os.path.join(HERE, c["name"])
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -123,6 +1518,8 @@ def main():
                        HOME=work, ANSIBLE_RETRY_FILES_ENABLED="0", ANSIBLE_DEPRECATION_WARNINGS="0", ANSIBLE_LOCALHOST_WARNING="0")
             p = subprocess.run([f"{VENV}/bin/ansible-playbook", "playbook.yml", "-i", "inventory.ini"] + c.get("args", []), cwd=work, env=env, capture_output=True, text=True)
             out = p.stdout
+            if SHOW:
+                print(f"===== {c['name']} (exit {p.returncode})\n{out}{p.stderr}")
             exp = [f"# from {subprocess.run([VENV + '/bin/ansible', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}", f"exit: {p.returncode}"]
             recap = out.split("PLAY RECAP")[-1] if "PLAY RECAP" in out else ""
             for line in recap.splitlines():

@@ -1,10 +1,14 @@
-//! Lookups on the controller: `lookup('env', ...)`, `query(...)`, `q(...)`.
-//! Each lookup is one entry of `LOOKUPS`.
+//! Lookups on the controller: `lookup(name, terms..., wantlist=False,
+//! errors='strict')`, `query(...)` and `q(...)`. Each lookup is one line of
+//! `LOOKUPS`: a function from the terms and options to a list of values.
 
-use minijinja::value::{Kwargs, Rest, Value};
-use minijinja::{Environment, Error, ErrorKind, State};
+use super::filters::{err, plain_string};
+use minijinja::value::{Kwargs, Rest, Value, ValueKind};
+use minijinja::{Environment, Error, State};
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
+/// Terms (positional arguments) and options (keyword arguments) in, values out.
 type Lookup = fn(&State, &[Value], &Kwargs) -> Result<Vec<Value>, Error>;
 
 const LOOKUPS: &[(&str, Lookup)] = &[
@@ -12,21 +16,34 @@ const LOOKUPS: &[(&str, Lookup)] = &[
     ("file", file),
     ("template", template),
     ("pipe", pipe),
+    ("vars", vars),
     ("items", items),
     ("list", items),
 ];
 
-fn err(msg: impl Into<String>) -> Error {
-    Error::new(ErrorKind::InvalidOperation, msg.into())
+pub fn register(env: &mut Environment<'static>, enabled: bool) {
+    if enabled {
+        env.add_function("lookup", lookup);
+        env.add_function("query", query);
+        env.add_function("q", query);
+    } else {
+        for name in ["lookup", "query", "q"] {
+            env.add_function(name, move |_: Rest<Value>| -> Result<Value, Error> {
+                Err(err(format!(
+                    "{name}() cannot run here: the text came out of a variable, and data never runs lookups"
+                )))
+            });
+        }
+    }
 }
 
-fn terms(args: &[Value]) -> Vec<String> {
-    args.iter().map(super::filters::plain_string).collect()
+fn terms(args: &[Value]) -> Result<Vec<String>, Error> {
+    args.iter().map(plain_string).collect()
 }
 
 fn env(_: &State, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
     let default: Option<String> = kwargs.get("default")?;
-    Ok(terms(args)
+    Ok(terms(args)?
         .iter()
         .map(|name| {
             Value::from(
@@ -39,21 +56,26 @@ fn env(_: &State, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> 
         .collect())
 }
 
-/// A controller file: absolute, or under the role's and the playbook's `files/` (or `templates/`) and themselves.
+/// A path variable of the play (`role_path`, `playbook_dir`).
+fn dir_var(state: &State, name: &str) -> Option<PathBuf> {
+    state
+        .lookup(name)
+        .filter(|v| v.kind() == ValueKind::String)
+        .and_then(|v| v.as_str().map(PathBuf::from))
+}
+
+/// A controller file: absolute, or searched in the role (`role_path`), then the
+/// playbook's directory (`playbook_dir`), then the working directory, each in
+/// its `files/` or `templates/` subdirectory first.
 fn find(state: &State, kind: &str, name: &str) -> Result<PathBuf, Error> {
     let p = Path::new(name);
     if p.is_absolute() {
         return Ok(p.to_path_buf());
     }
-    let mut dirs = Vec::new();
-    for var in ["role_path", "playbook_dir"] {
-        if let Some(d) = state
-            .lookup(var)
-            .and_then(|v| v.as_str().map(PathBuf::from))
-        {
-            dirs.push(d);
-        }
-    }
+    let mut dirs: Vec<PathBuf> = ["role_path", "playbook_dir"]
+        .iter()
+        .filter_map(|var| dir_var(state, var))
+        .collect();
     dirs.push(PathBuf::from("."));
     dirs.iter()
         .flat_map(|d| [d.join(kind).join(name), d.join(name)])
@@ -61,43 +83,91 @@ fn find(state: &State, kind: &str, name: &str) -> Result<PathBuf, Error> {
         .ok_or_else(|| err(format!("could not locate file in lookup: {name}")))
 }
 
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| err(format!("cannot read {}: {e}", path.display())))
+}
+
 fn file(state: &State, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
-    let rstrip: Option<bool> = kwargs.get("rstrip")?;
+    let rstrip = kwargs.get::<Option<bool>>("rstrip")?.unwrap_or(true);
+    let lstrip = kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false);
     let mut out = Vec::new();
-    for name in terms(args) {
-        let path = find(state, "files", &name)?;
-        let mut text = std::fs::read_to_string(&path)
-            .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
-        if rstrip.unwrap_or(true) {
-            text = text.trim_end().to_string();
+    for name in terms(args)? {
+        let mut text = read(&find(state, "files", &name)?)?;
+        if rstrip {
+            text.truncate(text.trim_end().len());
+        }
+        if lstrip {
+            text = text.trim_start().to_string();
         }
         out.push(Value::from(text));
     }
     Ok(out)
 }
 
-fn template(state: &State, args: &[Value], _kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+thread_local! {
+    /// Template lookups nested in template lookups, to stop a template that includes itself.
+    static TEMPLATE_DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The variables the calling template sees, for a template it looks up.
+fn variables(state: &State) -> Value {
+    if let Some(v) = state.lookup("vars").filter(|v| v.kind() == ValueKind::Map) {
+        return v;
+    }
+    Value::from_pairs(
+        state
+            .known_variables()
+            .iter()
+            .filter_map(|n| state.lookup(n).map(|v| (n.to_string(), v)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// `template`: renders a file with the current variables (and `template_vars`).
+fn template(state: &State, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let extra: Option<Value> = kwargs.get("template_vars")?;
+    let _: Option<bool> = kwargs.get("convert_data")?;
+    let _: Option<bool> = kwargs.get("jinja2_native")?;
+    let depth = TEMPLATE_DEPTH.with(Cell::get);
+    if depth >= 16 {
+        return Err(err(
+            "lookup template: templates nest too deeply (does one include itself?)",
+        ));
+    }
+    let ctx = match extra {
+        Some(e) => minijinja::value::merge_maps([e, variables(state)]),
+        None => variables(state),
+    };
     let mut out = Vec::new();
-    for name in terms(args) {
-        let path = find(state, "templates", &name)?;
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
-        let tmpl = state.env().template_from_str(&text)?;
-        // The lookup sees the caller's variables.
-        let ctx = state.lookup("vars").unwrap_or_default();
-        out.push(Value::from(tmpl.render(ctx)?));
+    for name in terms(args)? {
+        let text = read(&find(state, "templates", &name)?)?;
+        let source = super::chain::template(&text);
+        let tmpl = state.env().template_from_str(&source)?;
+        TEMPLATE_DEPTH.with(|d| d.set(depth + 1));
+        let rendered = tmpl.render(ctx.clone());
+        TEMPLATE_DEPTH.with(|d| d.set(depth));
+        out.push(Value::from(rendered?));
     }
     Ok(out)
 }
 
-fn pipe(_: &State, args: &[Value], _kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+/// `pipe`: `sh -c` on the controller in the playbook's directory; stdout with
+/// trailing whitespace stripped; a non-zero exit is an error.
+fn pipe(state: &State, args: &[Value], _: &Kwargs) -> Result<Vec<Value>, Error> {
+    let cwd = dir_var(state, "playbook_dir").filter(|d| d.is_dir());
     let mut out = Vec::new();
-    for cmd in terms(args) {
-        let o = std::process::Command::new("/bin/sh")
+    for cmd in terms(args)? {
+        let mut command = std::process::Command::new("/bin/sh");
+        command
             .arg("-c")
             .arg(&cmd)
+            .stdin(std::process::Stdio::null());
+        if let Some(d) = &cwd {
+            command.current_dir(d);
+        }
+        let o = command
             .output()
-            .map_err(|e| err(format!("lookup pipe: cannot run: {e}")))?;
+            .map_err(|e| err(format!("lookup pipe: cannot run /bin/sh: {e}")))?;
         if !o.status.success() {
             return Err(err(format!(
                 "lookup_plugin.pipe({cmd}) returned {}",
@@ -105,116 +175,205 @@ fn pipe(_: &State, args: &[Value], _kwargs: &Kwargs) -> Result<Vec<Value>, Error
             )));
         }
         out.push(Value::from(
-            String::from_utf8_lossy(&o.stdout)
-                .trim_end_matches('\n')
-                .to_string(),
+            String::from_utf8_lossy(&o.stdout).trim_end().to_string(),
         ));
     }
     Ok(out)
 }
 
-fn items(_: &State, args: &[Value], _kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+/// `vars`: variables by name (`default=` when one is missing).
+fn vars(state: &State, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+    let default: Option<Value> = kwargs.get("default")?;
+    let all = variables(state);
+    terms(args)?
+        .into_iter()
+        .map(|name| {
+            let v = state
+                .lookup(&name)
+                .filter(|v| !v.is_undefined())
+                .or_else(|| all.get_attr(&name).ok().filter(|v| !v.is_undefined()));
+            v.or_else(|| default.clone())
+                .ok_or_else(|| err(format!("No variable found with this name: {name}")))
+        })
+        .collect()
+}
+
+/// `items`/`list`: the terms, lists flattened one level.
+fn items(_: &State, args: &[Value], _: &Kwargs) -> Result<Vec<Value>, Error> {
     let mut out = Vec::new();
     for a in args {
-        match a.try_iter() {
-            Ok(it) if a.kind() == minijinja::value::ValueKind::Seq => out.extend(it),
+        match a.kind() {
+            ValueKind::Seq => out.extend(a.try_iter()?),
             _ => out.push(a.clone()),
         }
     }
     Ok(out)
 }
 
-fn run(state: &State, name: &str, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+/// Runs a lookup; `errors='ignore'|'warn'` turn its failure into None.
+fn run(
+    state: &State,
+    name: &str,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> Result<Option<Vec<Value>>, Error> {
+    let errors = kwargs
+        .get::<Option<String>>("errors")?
+        .unwrap_or_else(|| "strict".into());
+    if !["strict", "warn", "ignore"].contains(&errors.as_str()) {
+        return Err(err(format!(
+            "lookup: errors must be strict, warn or ignore, not '{errors}'"
+        )));
+    }
     let Some((_, f)) = LOOKUPS.iter().find(|(n, _)| *n == name) else {
-        return Err(err(format!("lookup plugin '{name}' not found")));
+        return Err(err(format!("lookup plugin ({name}) not found")));
     };
-    f(state, args, kwargs)
+    match f(state, args, kwargs).and_then(|v| kwargs.assert_all_used().map(|_| v)) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if errors == "strict" => Err(e),
+        Err(e) => {
+            if errors == "warn" {
+                eprintln!(
+                    "[WARNING]: An unhandled exception occurred while running the lookup plugin '{name}': {e}"
+                );
+            }
+            Ok(None)
+        }
+    }
 }
 
-/// `lookup(name, terms..., wantlist=False, errors='strict')`: a comma-joined string unless wantlist.
-fn lookup(state: &State, name: String, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
-    let wantlist: Option<bool> = kwargs.get("wantlist")?;
-    let errors: Option<String> = kwargs.get("errors")?;
-    let result = run(state, &name, &args, &kwargs);
-    let values = match (result, errors.as_deref()) {
-        (Ok(v), _) => v,
-        (Err(_), Some("ignore")) => return Ok(Value::from(())),
-        (Err(e), Some("warn")) => {
-            eprintln!("[WARNING]: lookup {name}: {e}");
-            return Ok(Value::from(()));
-        }
-        (Err(e), _) => return Err(e),
+/// `lookup`: Ansible joins a list of strings with commas, returns a single
+/// non-string value itself, and otherwise the list (all with `wantlist=True`).
+fn lookup(state: &State, name: &str, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let wantlist = kwargs.get::<Option<bool>>("wantlist")?.unwrap_or(false);
+    let Some(values) = run(state, name, &args, &kwargs)? else {
+        return Ok(if wantlist {
+            Value::from(Vec::<Value>::new())
+        } else {
+            Value::from(())
+        });
     };
-    let _ = kwargs.assert_all_used();
-    if wantlist.unwrap_or(false) {
+    if wantlist || values.is_empty() {
         return Ok(Value::from(values));
+    }
+    if values.iter().all(|v| v.kind() == ValueKind::String) {
+        let texts: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+        return Ok(Value::from(texts.join(",")));
     }
     if values.len() == 1 {
         return Ok(values.into_iter().next().unwrap_or_default());
     }
+    Ok(Value::from(values))
+}
+
+fn query(state: &State, name: &str, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let _: Option<bool> = kwargs.get("wantlist")?;
     Ok(Value::from(
-        values
-            .iter()
-            .map(super::filters::plain_string)
-            .collect::<Vec<_>>()
-            .join(","),
+        run(state, name, &args, &kwargs)?.unwrap_or_default(),
     ))
-}
-
-fn query(state: &State, name: String, args: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
-    let errors: Option<String> = kwargs.get("errors")?;
-    match run(state, &name, &args, &kwargs) {
-        Ok(v) => {
-            let _ = kwargs.assert_all_used();
-            Ok(Value::from(v))
-        }
-        Err(_) if errors.as_deref() == Some("ignore") => Ok(Value::from(Vec::<Value>::new())),
-        Err(e) => Err(e),
-    }
-}
-
-pub fn register(env: &mut Environment<'static>) {
-    env.add_function("lookup", lookup);
-    env.add_function("query", query);
-    env.add_function("q", query);
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::plan::template::{Templar, to_jinja};
+    use crate::plan::template::{Templar, TemplateErrorKind, to_jinja};
     use serde_json::json;
 
     #[test]
-    fn env_pipe_file_lookups() {
+    fn controller_lookups() {
         let t = Templar::new();
         let dir = tempfile::tempdir().expect("tmp");
-        std::fs::write(dir.path().join("f.txt"), "content\n").expect("write");
-        let c = to_jinja(&json!({"playbook_dir": dir.path().display().to_string()}));
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("files")).expect("mkdir");
+        std::fs::create_dir_all(d.join("templates")).expect("mkdir");
+        std::fs::create_dir_all(d.join("role/files")).expect("mkdir");
+        std::fs::write(d.join("files/f.txt"), "content\n\n").expect("write");
+        std::fs::write(d.join("role/files/f.txt"), "from role\n").expect("write");
+        std::fs::write(d.join("plain.txt"), "  plain  ").expect("write");
+        std::fs::write(
+            d.join("templates/t.j2"),
+            "{{ x }}-{{ y | default('none') }}\n",
+        )
+        .expect("write");
+        std::fs::write(
+            d.join("templates/self.j2"),
+            "{{ lookup('template', 'self.j2') }}",
+        )
+        .expect("write");
+        let c = to_jinja(&json!({"playbook_dir": d.display().to_string(), "x": 1}));
+        let r = |s: &str| {
+            t.render_native(s, &c)
+                .unwrap_or_else(|e| panic!("{s}: {}", e.message))
+        };
+        assert_eq!(r("{{ lookup('pipe', 'echo hi') }}"), json!("hi"));
+        assert_eq!(r("{{ lookup('pipe', 'ls files') }}"), json!("f.txt"));
+        assert_eq!(r("{{ lookup('pipe', 'echo a', 'echo b') }}"), json!("a,b"));
         assert_eq!(
-            t.render_value("{{ lookup('pipe', 'echo hi') }}", &c)
-                .unwrap(),
-            json!("hi")
+            r("{{ query('pipe', 'echo a', 'echo b') }}"),
+            json!(["a", "b"])
         );
         assert_eq!(
-            t.render_value("{{ lookup('file', 'f.txt') }}", &c).unwrap(),
-            json!("content")
+            r("{{ lookup('pipe', 'echo a', wantlist=True) }}"),
+            json!(["a"])
         );
+        assert_eq!(r("{{ lookup('file', 'f.txt') }}"), json!("content"));
+        assert_eq!(r("{{ lookup('file', 'plain.txt') }}"), json!("  plain"));
         assert_eq!(
-            t.render_value("{{ query('items', [1, 2]) }}", &c).unwrap(),
-            json!([1, 2])
+            r("{{ lookup('file', 'plain.txt', lstrip=True) }}"),
+            json!("plain")
         );
+        assert_eq!(r("{{ lookup('template', 't.j2') }}"), json!("1-none\n"));
         assert_eq!(
-            t.render_value(
-                "{{ lookup('env', 'HOTPLAY_SURELY_UNSET', default='d') }}",
-                &c
-            )
-            .unwrap(),
+            r("{{ lookup('template', 't.j2', template_vars={'y': 2}) }}"),
+            json!("1-2\n")
+        );
+        assert_eq!(r("{{ lookup('vars', 'x') }}"), json!(1));
+        assert_eq!(r("{{ lookup('vars', 'nope', default=0) }}"), json!(0));
+        assert_eq!(r("{{ q('items', [1, 2], 3) }}"), json!([1, 2, 3]));
+        assert_eq!(r("{{ lookup('items', [1, 2]) }}"), json!([1, 2]));
+        assert_eq!(r("{{ lookup('items', []) }}"), json!([]));
+        assert_eq!(
+            r("{{ lookup('env', 'HOTPLAY_SURELY_UNSET', default='d') }}"),
             json!("d")
         );
-        assert!(
-            t.render_value("{{ lookup('pipe', 'exit 3') }}", &c)
-                .is_err()
+        assert_eq!(r("{{ lookup('env', 'HOTPLAY_SURELY_UNSET') }}"), json!(""));
+        assert_eq!(
+            r("{{ lookup('pipe', 'exit 3', errors='ignore') }}"),
+            json!(null)
         );
-        assert!(t.render_value("{{ lookup('nope', 'x') }}", &c).is_err());
+        assert_eq!(
+            r("{{ query('file', 'missing', errors='ignore') }}"),
+            json!([])
+        );
+        assert_eq!(
+            r("{{ lookup('file', 'missing', errors='warn') | default('w', true) }}"),
+            json!("w")
+        );
+        let role = to_jinja(
+            &json!({"playbook_dir": d.display().to_string(), "role_path": d.join("role").display().to_string()}),
+        );
+        assert_eq!(
+            t.render_native("{{ lookup('file', 'f.txt') }}", &role)
+                .unwrap(),
+            json!("from role")
+        );
+        let e = t
+            .render_native("{{ lookup('pipe', 'exit 3') }}", &c)
+            .unwrap_err();
+        assert_eq!(e.kind, TemplateErrorKind::Other);
+        assert!(
+            e.message.contains("lookup_plugin.pipe(exit 3) returned 3"),
+            "{}",
+            e.message
+        );
+        for bad in [
+            "{{ lookup('nope', 'x') }}",
+            "{{ lookup('nope', 'x', errors='ignore') }}",
+            "{{ lookup('file', 'missing') }}",
+            "{{ lookup('vars', 'nope') }}",
+            "{{ lookup('file', 'f.txt', bogus=1) }}",
+            "{{ lookup('template', 'self.j2') }}",
+        ] {
+            assert!(t.render_native(bad, &c).is_err(), "{bad}");
+        }
     }
 }

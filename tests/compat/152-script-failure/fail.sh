@@ -1,0 +1,3 @@
+#!/bin/sh
+echo partial
+exit 3
