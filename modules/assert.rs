@@ -71,6 +71,6 @@ impl Module for Assert {
             Some(other) => other.to_string(),
             None => "All assertions passed".into(),
         };
-        Ok(Outcome::ok().msg(msg))
+        Ok(Outcome::ok().msg(msg).with("_ansible_verbose_always", true))
     }
 }

@@ -111,6 +111,9 @@ impl Module for Pause {
     fn doc(&self) -> &'static ModuleDoc {
         &DOC
     }
+    fn once_per_batch(&self) -> bool {
+        true
+    }
 
     async fn run(&self, _h: &Handle<'_>, args: &Args) -> Result<Outcome, ConnError> {
         let (wait, unit) = match (args.float("minutes"), args.float("seconds")) {

@@ -124,6 +124,15 @@ impl Cursor {
         }
     }
 
+    /// Whether the innermost block is in its `rescue` or `always` part.
+    pub fn recovering(&self) -> bool {
+        self.stack
+            .iter()
+            .rev()
+            .find_map(|f| f.block.as_ref())
+            .is_some_and(|b| b.phase != Phase::Body)
+    }
+
     /// After an unignored failure of the current task.
     pub fn fail(&mut self) -> FailureOutcome {
         while let Some(frame) = self.stack.last_mut() {

@@ -334,7 +334,12 @@ impl TaskRun<'_> {
             }
             lv.insert("ansible_loop".into(), Value::Object(al));
             lv.insert("ansible_loop_var".into(), Value::String(loop_var.clone()));
-            let ctx = self.ctx.with_top(vec![Layer::data(Arc::new(lv))]);
+            let base = if out.set_facts.is_empty() {
+                self.ctx.clone()
+            } else {
+                self.ctx.with_host_results(Arc::new(out.set_facts.clone()))
+            };
+            let ctx = base.with_top(vec![Layer::data(Arc::new(lv))]);
             let label = match &label_tpl {
                 Some(l) => match self.render(l, &ctx)? {
                     Value::String(s) => s,
@@ -599,7 +604,7 @@ impl TaskRun<'_> {
         let become_ = self.become_(ctx)?;
         let env = self.environment(ctx)?;
         let timeout = match &self.task.attrs.timeout {
-            Some(n) => self.render(n, ctx)?.as_u64().map(Duration::from_secs),
+            Some(n) => number(&self.render(n, ctx)?).map(|t| Duration::from_secs(t as u64)),
             None => None,
         };
         let handle = Handle {
@@ -617,11 +622,11 @@ impl TaskRun<'_> {
             search_paths: &self.search_paths,
         };
         let retries = match &self.task.retries {
-            Some(n) => self.render(n, ctx)?.as_u64().unwrap_or(3) as u32,
+            Some(n) => number(&self.render(n, ctx)?).map_or(3, |r| r.max(0.0) as u32),
             None => 3,
         };
         let delay = match &self.task.delay {
-            Some(n) => self.render(n, ctx)?.as_f64().unwrap_or(5.0),
+            Some(n) => number(&self.render(n, ctx)?).unwrap_or(5.0),
             None => 5.0,
         };
         let mut attempt = 0u32;
@@ -654,6 +659,10 @@ impl TaskRun<'_> {
             if attempt > retries {
                 out.status = Some(Status::Failed);
                 out.result.insert("failed".into(), Value::Bool(true));
+                // ansible-core reports `retries` here, one less than the runs made.
+                if retries > 0 {
+                    out.result.insert("attempts".into(), Value::from(retries));
+                }
                 return Ok(out);
             }
             self.listener.event(&Event::Retry {
@@ -1111,6 +1120,15 @@ fn printf_int(format: &str, n: i64) -> String {
         }
     })
     .into_owned()
+}
+
+/// A number from a rendered keyword value: templates give numbers as text.
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -349,5 +349,9 @@ impl Handle<'_> {
 #[async_trait]
 pub trait Module: Send + Sync {
     fn doc(&self) -> &'static ModuleDoc;
+    /// Runs once for the whole batch, like Ansible's BYPASS_HOST_LOOP (pause).
+    fn once_per_batch(&self) -> bool {
+        false
+    }
     async fn run(&self, h: &Handle<'_>, args: &Args) -> Result<Outcome, ConnError>;
 }

@@ -441,6 +441,18 @@ impl<'a> Runner<'a> {
             "inventory_hostname_short".into(),
             Value::String(host.split('.').next().unwrap_or(host).to_string()),
         );
+        if let Some(h) = self.inventory.hosts.get(host).filter(|h| h.span.is_known()) {
+            let file = std::path::absolute(h.span.path()).unwrap_or_else(|_| h.span.path());
+            let dir = file.parent().map(|d| d.display().to_string());
+            magic.insert(
+                "inventory_file".into(),
+                Value::String(file.display().to_string()),
+            );
+            magic.insert(
+                "inventory_dir".into(),
+                dir.map(Value::String).unwrap_or_default(),
+            );
+        }
         magic.insert(
             "group_names".into(),
             Value::from(self.inventory.group_names(host)),
@@ -453,14 +465,12 @@ impl<'a> Runner<'a> {
             );
         }
         let mut facts = (*hs.facts).clone();
-        if !facts.is_empty() {
-            let plain: VarMap = facts
-                .iter()
-                .filter(|(k, _)| k.starts_with("ansible_"))
-                .map(|(k, v)| (k["ansible_".len()..].to_string(), v.clone()))
-                .collect();
-            facts.insert("ansible_facts".into(), Value::Object(plain));
-        }
+        let plain: VarMap = facts
+            .iter()
+            .filter(|(k, _)| k.starts_with("ansible_"))
+            .map(|(k, v)| (k["ansible_".len()..].to_string(), v.clone()))
+            .collect();
+        facts.insert("ansible_facts".into(), Value::Object(plain));
         let mut layers = vec![
             Layer::data(Arc::new(magic)),
             Layer::data(scope.common.clone()),
@@ -470,13 +480,17 @@ impl<'a> Runner<'a> {
             layers.push(Layer::lazy(Arc::new(role.params.clone())));
         }
         layers.push(Layer::data(rescue.clone()));
-        layers.push(Layer::data(hs.vars.clone()));
+        layers.push(Layer::host_results(hs.vars.clone()));
         layers.push(Layer::lazy(hs.include_vars.clone()));
         if let Some(t) = task {
             layers.extend(t.scopes.iter().map(|s| Layer::lazy(s.clone())));
             if let Some(role) = &t.role {
                 layers.push(Layer::lazy(Arc::new(role.vars.clone())));
             }
+        }
+        // The play's roles export their vars and defaults to the whole play; a later role wins.
+        for role in scope.play.roles.iter().rev() {
+            layers.push(Layer::lazy(Arc::new(role.vars.clone())));
         }
         layers.push(Layer::lazy(vars_files.clone()));
         layers.push(Layer::lazy(scope.play.vars.clone()));
@@ -485,7 +499,7 @@ impl<'a> Runner<'a> {
         if let Some(role) = task.and_then(|t| t.role.as_ref()) {
             layers.push(Layer::lazy(Arc::new(role.defaults.clone())));
         }
-        for role in &scope.play.roles {
+        for role in scope.play.roles.iter().rev() {
             layers.push(Layer::lazy(Arc::new(role.defaults.clone())));
         }
         layers
@@ -588,17 +602,37 @@ impl<'a> Runner<'a> {
             });
             let outs = self.run_on_hosts(scope, &first, &hosts, state).await;
             let mut fatal = false;
+            let mut failed_here = Vec::new();
+            let errors_fatal = self.any_errors_fatal(scope, &first);
             for (h, out) in outs {
                 let failed = out.failed || out.unreachable;
                 self.apply(&first, &h, out, state, scope, batch);
-                if failed
-                    && self.any_errors_fatal(scope, &first)
-                    && self
+                if failed && errors_fatal {
+                    failed_here.push(h.clone());
+                    if self
                         .hosts
                         .get(&h)
                         .is_some_and(|s| s.failed || s.unreachable)
-                {
-                    fatal = true;
+                    {
+                        fatal = true;
+                    }
+                }
+            }
+            // A rescued failure under any_errors_fatal sends the other hosts into
+            // their rescue too (ansible-core marks them failed, uncounted).
+            if !fatal && !failed_here.is_empty() {
+                for h in batch.iter().filter(|h| !failed_here.contains(h)) {
+                    let alive = self
+                        .hosts
+                        .get(h)
+                        .is_some_and(|s| !s.failed && !s.unreachable);
+                    let Some(b) = state.get_mut(h) else { continue };
+                    if alive
+                        && !b.cursor.recovering()
+                        && b.cursor.fail() == FailureOutcome::HostFailed
+                    {
+                        fatal = true;
+                    }
                 }
             }
             if fatal {
@@ -657,7 +691,9 @@ impl<'a> Runner<'a> {
             .attrs
             .run_once
             .as_ref()
-            .is_some_and(|n| crate::plan::ansible_bool(&n.to_json()).unwrap_or(false));
+            .is_some_and(|n| crate::plan::ansible_bool(&n.to_json()).unwrap_or(false))
+            || matches!(&task.action, Action::Module { name, .. }
+                if crate::modules::find(name).is_some_and(|m| m.once_per_batch()));
         let targets: Vec<String> = if run_once {
             hosts.iter().take(1).cloned().collect()
         } else {
@@ -814,7 +850,14 @@ impl<'a> Runner<'a> {
             return;
         };
         if let Some(reg) = &task.register {
-            Arc::make_mut(&mut hs.vars).insert(reg.clone(), Value::Object(out.result.clone()));
+            // The registered copy carries `failed`/`skipped` even where the shown one does not.
+            let mut result = out.result.clone();
+            if status == Status::Skipped {
+                result.entry("skipped").or_insert(Value::Bool(true));
+            } else {
+                result.entry("failed").or_insert(Value::Bool(false));
+            }
+            Arc::make_mut(&mut hs.vars).insert(reg.clone(), Value::Object(result));
         }
         if out.facts_host.is_none() {
             if !out.set_facts.is_empty() {

@@ -39,7 +39,7 @@ impl Loader<'_> {
     pub fn load_playbook(&self, path: &Path) -> DiagResult<Playbook> {
         let mut plays = Vec::new();
         self.load_into(path, &mut plays, 0)?;
-        let dir = parent_dir(path);
+        let dir = absolute_parent(path);
         Ok(Playbook {
             path: path.to_path_buf(),
             dir,
@@ -55,7 +55,7 @@ impl Loader<'_> {
             )));
         }
         let doc = yaml::load_file(path)?;
-        let dir = parent_dir(path);
+        let dir = absolute_parent(path);
         let entries = match &doc.kind {
             Kind::Seq(items) => items.as_slice(),
             Kind::Null => &[],
@@ -977,6 +977,12 @@ fn split_action(node: &Node) -> DiagResult<(String, Node)> {
             ),
         )),
     }
+}
+
+/// The directory of a playbook as Ansible's `playbook_dir`: absolute, not resolved.
+fn absolute_parent(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    parent_dir(&abs)
 }
 
 pub fn parent_dir(path: &Path) -> PathBuf {

@@ -14,14 +14,31 @@ use std::sync::{Arc, Mutex};
 pub struct Layer {
     pub vars: Arc<VarMap>,
     pub lazy: bool,
+    /// The host's registered results and set_fact values.
+    pub host_results: bool,
 }
 
 impl Layer {
     pub fn lazy(vars: Arc<VarMap>) -> Layer {
-        Layer { vars, lazy: true }
+        Layer {
+            vars,
+            lazy: true,
+            host_results: false,
+        }
     }
     pub fn data(vars: Arc<VarMap>) -> Layer {
-        Layer { vars, lazy: false }
+        Layer {
+            vars,
+            lazy: false,
+            host_results: false,
+        }
+    }
+    pub fn host_results(vars: Arc<VarMap>) -> Layer {
+        Layer {
+            vars,
+            lazy: false,
+            host_results: true,
+        }
     }
 }
 
@@ -64,6 +81,18 @@ impl Context {
     pub fn with_top(self: &Arc<Self>, top: Vec<Layer>) -> Arc<Context> {
         let mut layers = top;
         layers.extend(self.layers.iter().cloned());
+        Context::new(layers, self.templar.clone(), self.hostvars.clone())
+    }
+
+    /// This context with newer host results (set_fact in an earlier loop item)
+    /// above the host's results layer, at its precedence.
+    pub fn with_host_results(self: &Arc<Self>, newer: Arc<VarMap>) -> Arc<Context> {
+        let mut layers = self.layers.clone();
+        let at = layers
+            .iter()
+            .position(|l| l.host_results)
+            .unwrap_or(layers.len());
+        layers.insert(at, Layer::host_results(newer));
         Context::new(layers, self.templar.clone(), self.hostvars.clone())
     }
 

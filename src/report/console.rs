@@ -213,6 +213,9 @@ impl Listener for Console {
             Event::HostResult(r) => {
                 // A loop's own line: items were shown; only "all skipped" gets one.
                 if r.item.is_some() && r.status != Status::Skipped {
+                    if r.status == Status::Failed && r.ignored {
+                        self.line(&self.paint(Style::new().cyan(), "...ignoring"));
+                    }
                     return;
                 }
                 self.result(r, false)
