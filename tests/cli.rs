@@ -55,6 +55,9 @@ fn inventory_list_graph_host() {
     assert_eq!(v["db"]["hosts"], serde_json::json!(["db1", "db2", "db3"]));
     assert_eq!(v["_meta"]["hostvars"]["web1"]["role"], "frontend");
     assert_eq!(v["_meta"]["hostvars"]["db1"]["zone"], "lab");
+    let r = lab.hotplay(&["inventory", "-i", "hosts", "--graph", "nope"]);
+    r.assert_code(5);
+    assert!(r.stderr.contains("valid group name"), "{}", r.stderr);
     let r = lab.hotplay(&["inventory", "-i", "hosts", "--graph"]);
     assert_eq!(
         r.stdout,

@@ -387,6 +387,10 @@ fn inventory(args: InventoryArgs) -> i32 {
         };
     }
     if let Some(g) = &args.graph {
+        if !inv.groups.contains_key(g.as_str()) {
+            eprintln!("ERROR! Pattern must be valid group name when using --graph, found `{g}`");
+            return 5;
+        }
         print!("{}", inv.graph(Some(g)));
         return 0;
     }

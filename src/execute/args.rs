@@ -36,6 +36,73 @@ fn kv_key(word: &str) -> Option<(&str, &str)> {
     ident.then_some((k, v))
 }
 
+/// Python escapes in a `k=v` value, as ansible-core's parse_kv decodes them
+/// (`\n`, `\t`, `\\`, `\'`, `\"`, `\xHH`, `\uHHHH`, `\UHHHHHHHH`, octal).
+fn decode_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(&e) = chars.peek() else {
+            out.push(c);
+            break;
+        };
+        let simple = match e {
+            '\\' => Some('\\'),
+            '\'' => Some('\''),
+            '"' => Some('"'),
+            'a' => Some('\u{7}'),
+            'b' => Some('\u{8}'),
+            'f' => Some('\u{c}'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            'v' => Some('\u{b}'),
+            _ => None,
+        };
+        if let Some(d) = simple {
+            chars.next();
+            out.push(d);
+            continue;
+        }
+        let (len, radix) = match e {
+            'x' => (2, 16),
+            'u' => (4, 16),
+            'U' => (8, 16),
+            '0'..='7' => (3, 8),
+            _ => (0, 0),
+        };
+        let rest: String = chars
+            .clone()
+            .skip(usize::from(radix == 16))
+            .take(len)
+            .collect();
+        let digits: String = if radix == 8 {
+            rest.chars().take_while(|d| d.is_digit(8)).collect()
+        } else {
+            rest.clone()
+        };
+        let code = (len > 0 && (radix == 8 || digits.len() == len))
+            .then(|| u32::from_str_radix(&digits, radix).ok())
+            .flatten()
+            .and_then(char::from_u32);
+        match code {
+            Some(d) => {
+                let used = digits.len() + usize::from(radix == 16);
+                for _ in 0..used {
+                    chars.next();
+                }
+                out.push(d);
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 /// Parses a free-form module string into arguments. Text that is not `k=v`
 /// becomes `_raw_params`; for command-like modules only spec'd keys are taken.
 pub fn parse_free_form(doc: &ModuleDoc, s: &str) -> VarMap {
@@ -45,7 +112,10 @@ pub fn parse_free_form(doc: &ModuleDoc, s: &str) -> VarMap {
     for word in &words {
         match kv_key(word) {
             Some((k, v)) if doc.free_form != FreeForm::Command || doc.arg(k).is_some() => {
-                out.insert(k.to_string(), Value::String(unquote(v)));
+                out.insert(
+                    k.to_string(),
+                    Value::String(unquote(&decode_escapes(v.trim()))),
+                );
             }
             _ => raw.push(word.clone()),
         }
@@ -235,6 +305,16 @@ pub fn secret_names(doc: &ModuleDoc) -> impl Iterator<Item = &'static str> + '_ 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kv_values_decode_python_escapes() {
+        assert_eq!(decode_escapes(r"a\nb\tc"), "a\nb\tc");
+        assert_eq!(decode_escapes(r"\x41\u00e9\101\\n"), "A\u{e9}A\\n");
+        assert_eq!(decode_escapes(r"keep \d and \"), "keep \\d and \\");
+        let doc = &DOC;
+        let m = parse_free_form(doc, r#"path=/x line="one\ntwo""#);
+        assert_eq!(m["line"], "one\ntwo");
+    }
 
     static DOC: ModuleDoc = ModuleDoc {
         name: "t",
