@@ -2,7 +2,7 @@
 
 mod common;
 use common::Lab;
-use common::sshd::{Sshd, USER};
+use common::sshd::{PASS_USER, PASS_USER_PASSWORD, Sshd, USER};
 
 fn inventory(lab: &Lab, sshd: &Sshd, names: &[&str]) {
     let mut s = String::new();
@@ -199,6 +199,7 @@ async fn ssh_root_port_forward_reaches_a_port_only_the_target_sees() {
         options: vec![("UserKnownHostsFile".into(), sshd.known_hosts())],
         host_key_checking: HostKeyChecking::Strict,
         connect_timeout: std::time::Duration::from_secs(10),
+        password: None,
     };
     let conn = Ssh::new(target, control_dir().expect("control dir"));
     let local = conn
@@ -215,4 +216,128 @@ async fn ssh_root_port_forward_reaches_a_port_only_the_target_sees() {
     assert_eq!(buf, b"hello from the target side");
     conn.unforward(local, "127.0.0.1", service_port).await;
     conn.close().await;
+}
+
+/// Every process's command line and environment, for a password that must not be there.
+fn visible_anywhere(secret: &str) -> Option<String> {
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        for what in ["cmdline", "environ"] {
+            if let Ok(bytes) = std::fs::read(e.path().join(what)) {
+                let text = String::from_utf8_lossy(&bytes);
+                if text.contains(secret) {
+                    return Some(format!("{}/{what}: {text}", e.path().display()));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn password_inventory(lab: &Lab, sshd: &Sshd, with_password: Option<&str>) {
+    let line = format!(
+        "p1 ansible_host=127.0.0.1 ansible_port={} ansible_user={PASS_USER} ansible_ssh_common_args='-o UserKnownHostsFile={}'\n",
+        sshd.port,
+        sshd.known_hosts()
+    );
+    if let Some(pw) = with_password {
+        lab.write(
+            "host_vars/p1.yml",
+            &format!("ansible_password: '{pw}'\nansible_become_password: '{pw}'\n"),
+        );
+    } else {
+        let _ = std::fs::remove_file(lab.path("host_vars/p1.yml"));
+    }
+    lab.write("hosts.ini", &line);
+}
+
+#[test]
+fn ssh_root_password_login_and_sudo_password_never_visible() {
+    let sshd = Sshd::start_with_passwords();
+    let lab = Lab::new();
+    password_inventory(&lab, &sshd, Some(PASS_USER_PASSWORD));
+    lab.write(
+        "play.yml",
+        r#"
+- hosts: all
+  gather_facts: no
+  tasks:
+    - command: id -un
+      register: who
+    - shell: sleep 1; id -un
+      become: yes
+      register: root
+    - assert:
+        that:
+          - who.stdout == 'hppass'
+          - root.stdout == 'root'
+"#,
+    );
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hotplay"))
+        .args(["play.yml", "-i", "hosts.ini"])
+        .current_dir(lab.dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("hotplay");
+    let mut seen = None;
+    while child.try_wait().expect("wait").is_none() {
+        if let Some(s) = visible_anywhere(PASS_USER_PASSWORD) {
+            seen = Some(s);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(seen.is_none(), "password visible in {seen:?}");
+    assert!(!stdout.contains(PASS_USER_PASSWORD) && !stderr.contains(PASS_USER_PASSWORD));
+    let leftovers: Vec<_> = std::fs::read_dir(format!("/tmp/hotplay-{}", unsafe { libc::getuid() }))
+        .expect("control dir")
+        .flatten()
+        .filter(|e| e.path().join("pw").exists())
+        .collect();
+    assert!(leftovers.is_empty(), "password files left: {leftovers:?}");
+
+    // A wrong password: unreachable, said plainly, and quickly.
+    password_inventory(&lab, &sshd, Some("not the password"));
+    let started = std::time::Instant::now();
+    let r = lab.hotplay(&["play.yml", "-i", "hosts.ini"]);
+    r.assert_code(4);
+    r.out_has("wrong password");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn ssh_root_ask_pass_prompts_on_the_terminal() {
+    let sshd = Sshd::start_with_passwords();
+    let lab = Lab::new();
+    password_inventory(&lab, &sshd, None);
+    lab.write(
+        "play.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: id -un\n",
+    );
+    // `script` gives hotplay a terminal; the password is typed into it.
+    let cmd = format!(
+        "{} play.yml -i hosts.ini -k",
+        env!("CARGO_BIN_EXE_hotplay")
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(lab.dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (bsdutils)");
+    use std::io::Write;
+    let mut stdin = child.stdin.take().expect("stdin");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    stdin
+        .write_all(format!("{PASS_USER_PASSWORD}\n").as_bytes())
+        .expect("type");
+    let out = child.wait_with_output().expect("output");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("SSH password:"), "{text}");
+    assert!(text.contains("ok=1") && text.contains("unreachable=0"), "{text}");
 }

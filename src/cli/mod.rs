@@ -274,11 +274,14 @@ fn run(args: RunArgs) -> i32 {
     } else {
         None
     };
-    if args.ask_pass
-        && let Err(e) = prompt::secret("SSH password: ")
-    {
-        return error(&e);
-    }
+    let conn_password = if args.ask_pass {
+        match prompt::secret("SSH password: ") {
+            Ok(p) => Some(Secret(p)),
+            Err(e) => return error(&e),
+        }
+    } else {
+        None
+    };
     let options = RunOptions {
         check: args.check,
         diff: args.diff,
@@ -294,6 +297,7 @@ fn run(args: RunArgs) -> i32 {
         become_user: args.become_user.clone(),
         become_method: args.become_method.clone(),
         become_password,
+        conn_password,
         remote_user: args.user.clone().or(cfg.remote_user.clone()),
         connection: args.connection.clone(),
         force_handlers: args.force_handlers,

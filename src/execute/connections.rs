@@ -1,5 +1,6 @@
 //! One connection per host for the run, chosen from the host's variables.
 
+use super::connection::become_wrap::Secret;
 use super::connection::local::Local;
 use super::connection::ssh::{self, HostKeyChecking, Ssh, SshTarget};
 use super::connection::{ConnError, Connection, ExecOutput, ExecRequest};
@@ -157,6 +158,14 @@ fn ssh_target(host: &str, ctx: &Arc<Context>, options: &RunOptions) -> Result<Ss
         options: opts,
         host_key_checking: checking,
         connect_timeout: Duration::from_secs(timeout),
+        password: text(&[
+            "hotplay_password",
+            "ansible_password",
+            "ansible_ssh_pass",
+            "ansible_ssh_password",
+        ])
+        .map(Secret)
+        .or_else(|| options.conn_password.clone()),
     })
 }
 

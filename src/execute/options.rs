@@ -21,6 +21,8 @@ pub struct RunOptions {
     pub become_user: Option<String>,
     pub become_method: Option<String>,
     pub become_password: Option<Secret>,
+    /// -k: the ssh login password.
+    pub conn_password: Option<Secret>,
     pub remote_user: Option<String>,
     pub connection: Option<String>,
     pub force_handlers: bool,
@@ -48,6 +50,7 @@ impl Default for RunOptions {
             become_user: None,
             become_method: None,
             become_password: None,
+            conn_password: None,
             remote_user: None,
             connection: None,
             force_handlers: false,

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
 pub const USER: &str = "hpssh";
+/// A user that logs in and uses sudo with a password (PASS_USER_PASSWORD).
+pub const PASS_USER: &str = "hppass";
+pub const PASS_USER_PASSWORD: &str = "Lab-only pw 7%q";
 
 pub struct Sshd {
     pub dir: tempfile::TempDir,
@@ -56,11 +59,41 @@ fn ensure_user() {
         .expect("sudoers");
         run(Command::new("chmod").args(["0440", &format!("/etc/sudoers.d/{USER}")]));
         std::fs::create_dir_all("/run/sshd").expect("privsep dir");
+        let _ = Command::new("useradd")
+            .args(["-m", "-s", "/bin/sh", PASS_USER])
+            .output();
+        let mut chpasswd = Command::new("chpasswd")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("chpasswd");
+        use std::io::Write;
+        chpasswd
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{PASS_USER}:{PASS_USER_PASSWORD}\n").as_bytes())
+            .expect("password");
+        assert!(chpasswd.wait().expect("chpasswd").success());
+        std::fs::write(
+            format!("/etc/sudoers.d/{PASS_USER}"),
+            format!("{PASS_USER} ALL=(ALL) ALL\n"),
+        )
+        .expect("sudoers");
+        run(Command::new("chmod").args(["0440", &format!("/etc/sudoers.d/{PASS_USER}")]));
     });
 }
 
 impl Sshd {
     pub fn start() -> Sshd {
+        Sshd::start_with(false)
+    }
+
+    /// An sshd that also takes passwords (for PASS_USER).
+    pub fn start_with_passwords() -> Sshd {
+        Sshd::start_with(true)
+    }
+
+    fn start_with(passwords: bool) -> Sshd {
         ensure_user();
         let dir = tempfile::tempdir().expect("tmp");
         let d = dir.path();
@@ -76,10 +109,11 @@ impl Sshd {
         run(Command::new("chmod").arg("0755").arg(d));
         let port = free_port();
         let config = format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\nUsePAM no\nStrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\nAuthorizedKeysFile {auth}\nMaxSessions 10\nLogLevel VERBOSE\n",
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {hk}\nPidFile {pid}\nUsePAM no\nStrictModes no\nPasswordAuthentication {pw}\nKbdInteractiveAuthentication no\nPubkeyAuthentication yes\nAuthorizedKeysFile {auth}\nMaxSessions 10\nLogLevel VERBOSE\n",
             hk = d.join("host_key").display(),
             pid = d.join("sshd.pid").display(),
-            auth = auth.display()
+            auth = auth.display(),
+            pw = if passwords { "yes" } else { "no" }
         );
         std::fs::write(d.join("sshd_config"), config).expect("config");
         let child = Command::new("/usr/sbin/sshd")

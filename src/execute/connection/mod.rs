@@ -4,6 +4,7 @@
 pub mod become_wrap;
 pub mod local;
 pub mod ssh;
+mod ssh_password;
 /// The quoting function lives with the shell syntax in `parse::shell`.
 pub use crate::parse::shell as quote;
 

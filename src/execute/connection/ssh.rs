@@ -2,7 +2,7 @@
 //! crate, native mux), opened at the host's first command and kept for the run;
 //! every command is a session on it, at most `MAX_SESSIONS` at once.
 
-use super::become_wrap::{self, env_exports};
+use super::become_wrap::{self, Secret, env_exports};
 use super::quote::quote;
 use super::{ConnError, Connection, ExecOutput, ExecRequest};
 use async_trait::async_trait;
@@ -30,6 +30,8 @@ pub struct SshTarget {
     pub options: Vec<(String, String)>,
     pub host_key_checking: HostKeyChecking,
     pub connect_timeout: Duration,
+    /// Password login (`-k`, `ansible_password`) instead of keys.
+    pub password: Option<Secret>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,6 +50,8 @@ pub struct Ssh {
     control_dir: PathBuf,
     session: Mutex<Option<Arc<Session>>>,
     slots: Semaphore,
+    /// The directory of a password master this connection started (see ssh_password).
+    password_master: std::sync::Mutex<Option<PathBuf>>,
 }
 
 impl Ssh {
@@ -57,6 +61,7 @@ impl Ssh {
             control_dir,
             session: Mutex::new(None),
             slots: Semaphore::new(MAX_SESSIONS),
+            password_master: std::sync::Mutex::new(None),
         }
     }
 
@@ -86,6 +91,16 @@ impl Ssh {
     }
 
     async fn connect(&self) -> Result<Arc<Session>, ConnError> {
+        if let Some(pw) = &self.target.password {
+            self.stop_password_master();
+            let cfg = self.config_file()?;
+            let (s, dir) =
+                super::ssh_password::connect(&self.target, cfg, &self.control_dir, &pw.0).await?;
+            if let Ok(mut m) = self.password_master.lock() {
+                *m = Some(dir);
+            }
+            return Ok(Arc::new(s));
+        }
         let mut b = SessionBuilder::default();
         b.known_hosts_check(match self.target.host_key_checking {
             HostKeyChecking::Strict => KnownHosts::Strict,
@@ -303,6 +318,31 @@ impl Connection for Ssh {
         {
             let _ = s.close().await;
         }
+        self.stop_password_master();
+    }
+}
+
+impl Ssh {
+    /// Ends a password master we started (a resumed session does not end it on drop).
+    fn stop_password_master(&self) {
+        let Some(dir) = self.password_master.lock().ok().and_then(|mut m| m.take()) else {
+            return;
+        };
+        let _ = std::process::Command::new("ssh")
+            .arg("-S")
+            .arg(dir.join("m"))
+            .args(["-O", "exit", "hotplay-master"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+impl Drop for Ssh {
+    fn drop(&mut self) {
+        self.stop_password_master();
     }
 }
 
