@@ -107,3 +107,20 @@ for kind in true touch; do
       "$(per "$h")" "$(per "$r")" "$(echo "$h / $r" | bc -l)" "$(echo "$a / $h" | bc -l)"
   done
 done
+
+# Start-up and memory: --version and --syntax-check (a bundled playbook when there is one),
+# peak RSS of a 1,000-host --list-hosts and of the 100-host run above.
+ms() { local s e; for r in 1 2 3 4 5 6 7 8 9; do s=$(now); "$@" >/dev/null 2>&1; e=$(now); echo "($e - $s) * 1000" | bc; done | median; }
+book=$(ls playbooks/master_backup_rolling.yml 2>/dev/null || echo "$WORK/true.yml")
+python3 -c "
+print('[all]')
+for i in range(1000): print(f'h{i} ansible_host=10.255.{i // 250}.{i % 250}')" > "$WORK/inv1000.ini"
+rss() { /usr/bin/time -f '%M KiB (hotplay CPU %U s user + %S s sys, %e s wall)' "$@" 2>&1 >/dev/null | tail -1; }
+echo
+echo "| measure | value |"
+echo "|---|---|"
+printf '| hotplay --version | %.1f ms |\n' "$(ms "$HOTPLAY" --version)"
+printf '| hotplay --syntax-check %s | %.1f ms |\n' "$(basename "$book")" "$(ms "$HOTPLAY" run "$book" -i "$WORK/inv10.ini" --syntax-check)"
+printf '| peak RSS, --list-hosts over 1,000 hosts | %s |\n' "$(rss "$HOTPLAY" run "$WORK/true.yml" -i "$WORK/inv1000.ini" --list-hosts)"
+playbook true; inventory "$MAXN"
+printf '| peak RSS, %s hosts x %s tasks over ssh | %s |\n' "$MAXN" "$TASKS" "$(rss "$HOTPLAY" run "$WORK/true.yml" -i "$WORK/inv$MAXN.ini" -f "$MAXN")"

@@ -14,6 +14,7 @@ command -v ssh >/dev/null 2>&1 || need_apt+=(openssh-client)
 command -v tar >/dev/null 2>&1 || need_apt+=(tar)
 command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
 command -v zip >/dev/null 2>&1 || need_apt+=(zip)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing packages (${need_apt[*]}) and not root: install them first" >&2
@@ -22,6 +23,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+# Real ansible-core, for the tests that check hotplay against it (vault round trips).
+export HOTPLAY_ANSIBLE_VENV=${HOTPLAY_ANSIBLE_VENV:-/var/tmp/hotplay-ansible}
+if [ ! -x "$HOTPLAY_ANSIBLE_VENV/bin/ansible-vault" ]; then
+  python3 -m venv "$HOTPLAY_ANSIBLE_VENV"
+  "$HOTPLAY_ANSIBLE_VENV/bin/pip" install -q 'ansible-core==2.17.14'
 fi
 rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy || true
 

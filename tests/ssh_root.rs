@@ -292,11 +292,12 @@ fn ssh_root_password_login_and_sudo_password_never_visible() {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(seen.is_none(), "password visible in {seen:?}");
     assert!(!stdout.contains(PASS_USER_PASSWORD) && !stderr.contains(PASS_USER_PASSWORD));
-    let leftovers: Vec<_> = std::fs::read_dir(format!("/tmp/hotplay-{}", unsafe { libc::getuid() }))
-        .expect("control dir")
-        .flatten()
-        .filter(|e| e.path().join("pw").exists())
-        .collect();
+    let leftovers: Vec<_> =
+        std::fs::read_dir(format!("/tmp/hotplay-{}", unsafe { libc::getuid() }))
+            .expect("control dir")
+            .flatten()
+            .filter(|e| e.path().join("pw").exists())
+            .collect();
     assert!(leftovers.is_empty(), "password files left: {leftovers:?}");
 
     // A wrong password: unreachable, said plainly, and quickly.
@@ -318,10 +319,7 @@ fn ssh_root_ask_pass_prompts_on_the_terminal() {
         "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: id -un\n",
     );
     // `script` gives hotplay a terminal; the password is typed into it.
-    let cmd = format!(
-        "{} play.yml -i hosts.ini -k",
-        env!("CARGO_BIN_EXE_hotplay")
-    );
+    let cmd = format!("{} play.yml -i hosts.ini -k", env!("CARGO_BIN_EXE_hotplay"));
     let mut child = std::process::Command::new("script")
         .args(["-qec", &cmd, "/dev/null"])
         .current_dir(lab.dir.path())
@@ -339,5 +337,8 @@ fn ssh_root_ask_pass_prompts_on_the_terminal() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("SSH password:"), "{text}");
-    assert!(text.contains("ok=1") && text.contains("unreachable=0"), "{text}");
+    assert!(
+        text.contains("ok=1") && text.contains("unreachable=0"),
+        "{text}"
+    );
 }

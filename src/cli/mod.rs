@@ -5,6 +5,7 @@ mod config;
 mod extra_vars;
 mod listing;
 mod prompt;
+mod vault;
 
 use crate::execute::connection::become_wrap::Secret;
 use crate::execute::connection::ssh::HostKeyChecking;
@@ -38,6 +39,8 @@ pub enum Command {
     Inventory(InventoryArgs),
     /// Show a module's documentation.
     Doc(DocArgs),
+    /// Encrypt and decrypt vault files and strings (as ansible-vault).
+    Vault(Box<vault::VaultArgs>),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -139,6 +142,8 @@ pub struct RunArgs {
     /// Output: text (Ansible's) or json (one event per line).
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    #[command(flatten)]
+    pub vault: vault::VaultOpts,
 }
 
 #[derive(Args, Debug)]
@@ -163,6 +168,8 @@ pub struct InventoryArgs {
     /// Playbook directory for group_vars/host_vars.
     #[arg(long = "playbook-dir")]
     pub playbook_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub vault: vault::VaultOpts,
 }
 
 #[derive(Args, Debug)]
@@ -174,7 +181,7 @@ pub struct DocArgs {
     pub list: bool,
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "inventory", "doc", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "inventory", "doc", "vault", "help"];
 
 /// Entry point: returns the process exit code.
 pub fn main() -> i32 {
@@ -207,6 +214,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run(*args),
         Command::Inventory(args) => inventory(args),
         Command::Doc(args) => doc(args),
+        Command::Vault(args) => vault::main(*args),
     }
 }
 
@@ -223,8 +231,20 @@ fn quiet_on_closed_stdout() {
 fn error(msg: &str) -> i32 {
     let text = msg.trim_end();
     let text = text.strip_prefix("error: ").unwrap_or(text);
-    eprintln!("ERROR! {text}");
+    eprintln!("ERROR! {}", crate::parse::secrets::redact(text));
     1
+}
+
+/// Password-like variables of the inventory and extra vars are never shown.
+fn remember_secret_vars(inventory: &Inventory, extra: &serde_json::Map<String, serde_json::Value>) {
+    use crate::parse::secrets::remember_named;
+    remember_named(&serde_json::Value::Object(extra.clone()));
+    for h in inventory.hosts.values() {
+        remember_named(&serde_json::Value::Object(h.vars.clone()));
+    }
+    for g in inventory.groups.values() {
+        remember_named(&serde_json::Value::Object(g.vars.clone()));
+    }
 }
 
 fn load_inventory(sources: &[String], cfg: &config::Config) -> Result<Inventory, String> {
@@ -241,6 +261,9 @@ fn load_inventory(sources: &[String], cfg: &config::Config) -> Result<Inventory,
 
 fn run(args: RunArgs) -> i32 {
     let cfg = config::Config::load();
+    if let Err(e) = args.vault.install() {
+        return error(&e);
+    }
     let extra = match extra_vars::parse_all(&args.extra_vars) {
         Ok(e) => e,
         Err(msg) => return error(&msg),
@@ -250,6 +273,7 @@ fn run(args: RunArgs) -> i32 {
         Err(msg) => return error(&msg),
     };
     inventory.ensure_implicit_localhost();
+    remember_secret_vars(&inventory, &extra);
     let limit = match &args.limit {
         Some(l) if l.starts_with('@') => {
             match crate::plan::pattern::read_limit_file(std::path::Path::new(&l[1..])) {
@@ -376,6 +400,9 @@ fn run(args: RunArgs) -> i32 {
 
 fn inventory(args: InventoryArgs) -> i32 {
     let cfg = config::Config::load();
+    if let Err(e) = args.vault.install() {
+        return error(&e);
+    }
     let inv = match load_inventory(&args.inventory, &cfg) {
         Ok(i) => i,
         Err(msg) => return error(&msg),

@@ -165,7 +165,8 @@ fn ssh_target(host: &str, ctx: &Arc<Context>, options: &RunOptions) -> Result<Ss
             "ansible_ssh_password",
         ])
         .map(Secret)
-        .or_else(|| options.conn_password.clone()),
+        .or_else(|| options.conn_password.clone())
+        .inspect(|p| crate::parse::secrets::remember(&p.0)),
     })
 }
 

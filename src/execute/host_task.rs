@@ -596,6 +596,8 @@ impl TaskRun<'_> {
             }
         }
         raw.retain(|_, v| v.as_str() != Some(OMIT));
+        // A password given to a module never shows in any output after this.
+        crate::parse::secrets::remember_named(&Value::Object(raw.clone()));
         let args =
             args::validate(doc, &raw).map_err(|e| error_at(args_node.span, self.task, &e))?;
         let check_mode =
@@ -844,6 +846,9 @@ impl TaskRun<'_> {
                 .and_then(|v| v.as_str().map(|s| Secret(s.to_string())))
         })
         .or_else(|| self.options.become_password.clone());
+        if let Some(p) = &password {
+            crate::parse::secrets::remember(&p.0);
+        }
         Ok(Some(Become {
             method,
             user,

@@ -144,6 +144,7 @@ impl<'a> Runner<'a> {
 
     pub async fn run_play(&mut self, play: Arc<Play>) -> Result<PlayEnd, String> {
         let extra = Arc::new(self.options.extra_vars.clone());
+        crate::parse::secrets::remember_named(&Value::Object((*play.vars).clone()));
         let static_ctx = Context::new(
             vec![Layer::lazy(extra.clone()), Layer::lazy(play.vars.clone())],
             self.templar.clone(),

@@ -2,8 +2,10 @@
 
 pub mod diag;
 pub mod inventory;
+pub mod secrets;
 pub mod shell;
 pub mod source;
+pub mod vault;
 pub mod yaml;
 
 pub use diag::{Diag, DiagResult};

@@ -29,7 +29,45 @@ pub enum Kind {
 pub fn load_file(path: &Path) -> DiagResult<Node> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Diag::plain(format!("cannot read {}: {e}", path.display())))?;
-    parse_str(path, &text)
+    if !super::vault::is_vaulted(&text) {
+        let node = parse_str(path, &text)?;
+        // Literal passwords in vars files and playbooks are never shown.
+        if text.contains("pass") || text.contains("secret") {
+            super::secrets::remember_named(&node.to_json());
+        }
+        return Ok(node);
+    }
+    let plain = super::vault::decrypt(&text, &super::vault::keyring())
+        .map_err(|e| Diag::plain(format!("{}: {e}", path.display())))?;
+    let plain = String::from_utf8(plain).map_err(|_| {
+        Diag::plain(format!(
+            "{}: the decrypted vault is not UTF-8",
+            path.display()
+        ))
+    })?;
+    let node = parse_str(path, &plain)?;
+    super::secrets::remember_all(&node.to_json());
+    Ok(node)
+}
+
+/// `!vault` values decrypted in place (any string that is vault data).
+fn decrypt_values(node: &mut Node) -> DiagResult<()> {
+    match &mut node.kind {
+        Kind::Str(s) if super::vault::is_vaulted(s) => {
+            let plain = super::vault::decrypt(s, &super::vault::keyring())
+                .map_err(|e| Diag::new(node.span, e))?;
+            let plain = String::from_utf8(plain)
+                .map_err(|_| Diag::new(node.span, "the decrypted vault value is not UTF-8"))?;
+            super::secrets::remember(&plain);
+            *s = plain;
+        }
+        Kind::Seq(items) => items.iter_mut().try_for_each(decrypt_values)?,
+        Kind::Map(entries) => entries
+            .iter_mut()
+            .try_for_each(|(_, v)| decrypt_values(v))?,
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Parses YAML text that came from `path` (registered for error display).
@@ -45,6 +83,9 @@ pub fn parse_str(path: &Path, text: &str) -> DiagResult<Node> {
     match parsed {
         Ok(Some(mut node)) => {
             node.set_file(file);
+            if text.contains("$ANSIBLE_VAULT") {
+                decrypt_values(&mut node)?;
+            }
             Ok(node)
         }
         Ok(None) => Ok(Node {

@@ -2,6 +2,7 @@
 //! lines and the PLAY RECAP; colour on a terminal, none when piped or NO_COLOR.
 
 use crate::execute::events::{Event, HostResult, HostStats, Listener, Status};
+use crate::parse::secrets::redact;
 use crate::plan::template::pyjson;
 use console::Style;
 use serde_json::{Map, Value};
@@ -35,7 +36,7 @@ impl Console {
 
     fn line(&self, text: &str) {
         if let Ok(mut o) = self.out.lock() {
-            let _ = writeln!(o, "{text}");
+            let _ = writeln!(o, "{}", redact(text));
             let _ = o.flush();
         }
     }
@@ -234,6 +235,7 @@ impl Listener for Console {
             Event::Diff { diff, .. } => self.line(diff.trim_end()),
             Event::Warning { message } => {
                 let text = format!("[WARNING]: {message}");
+                let text = redact(&text);
                 eprintln!("{}", self.paint(Style::new().magenta().bright(), &text));
             }
             Event::NoMoreHosts => self.banner("NO MORE HOSTS LEFT"),

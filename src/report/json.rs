@@ -28,7 +28,7 @@ impl Listener for JsonLines {
             return;
         };
         if let Ok(mut o) = self.out.lock() {
-            let _ = writeln!(o, "{line}");
+            let _ = writeln!(o, "{}", crate::parse::secrets::redact(&line));
             let _ = o.flush();
         }
     }

@@ -95,7 +95,10 @@ pub async fn connect(
         .args(["-M", "-f", "-N"])
         .args(["-o", "ControlPersist=yes", "-o", "BatchMode=no"])
         .args(["-o", "NumberOfPasswordPrompts=1"])
-        .args(["-o", "PreferredAuthentications=password,keyboard-interactive"])
+        .args([
+            "-o",
+            "PreferredAuthentications=password,keyboard-interactive",
+        ])
         .arg("-o")
         .arg(format!(
             "StrictHostKeyChecking={}",
