@@ -101,7 +101,7 @@ enum Kind {
 }
 
 /// The script that runs the command, guarded by creates/removes in the same round trip.
-fn build_script(kind: &Kind, args: &Args) -> Result<(String, String), String> {
+fn build_script(kind: &Kind, args: &Args) -> Result<(Value, String), String> {
     let text = args.string("_raw_params").or_else(|| args.string("cmd"));
     let (display, body) = match kind {
         Kind::Command => {
@@ -117,7 +117,7 @@ fn build_script(kind: &Kind, args: &Args) -> Result<(String, String), String> {
                 return Err("no command given".into());
             }
             let line = words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ");
-            (words.join(" "), format!("exec {line}"))
+            (Value::from(words), format!("exec {line}"))
         }
         Kind::Shell | Kind::Raw => {
             let text = text.ok_or("no command given")?;
@@ -125,7 +125,7 @@ fn build_script(kind: &Kind, args: &Args) -> Result<(String, String), String> {
                 Some(exe) => format!("exec {} -c {}", quote(exe), quote(&text)),
                 None => text.clone(),
             };
-            (text, body)
+            (Value::String(text), body)
         }
     };
     let mut script = String::new();
@@ -216,13 +216,9 @@ async fn run_command(kind: Kind, h: &Handle<'_>, args: &Args) -> Result<Outcome,
         .with("stdout", stdout)
         .with("stderr", stderr);
     if kind != Kind::Raw {
-        let cmd = if kind == Kind::Command && args.has("argv") {
-            Value::from(args.str_list("argv"))
-        } else {
-            Value::String(display)
-        };
+        // As ansible-core: the argv list for command, the string for shell.
         o = o
-            .with("cmd", cmd)
+            .with("cmd", display)
             .with("start", start)
             .with("end", chrono_like_now())
             .with("delta", format_delta(started.elapsed()));
@@ -230,6 +226,8 @@ async fn run_command(kind: Kind, h: &Handle<'_>, args: &Args) -> Result<Outcome,
     if out.rc != 0 {
         o.failed = true;
         o.msg = Some("non-zero return code".into());
+    } else if kind != Kind::Raw {
+        o.msg = Some(String::new());
     }
     Ok(o)
 }

@@ -238,3 +238,67 @@ fn delegate_facts_and_timeout() {
     r.out_has("h2 True");
     r.out_has("h1 no");
 }
+
+#[test]
+fn ansible_cfg_and_env_settings_are_honoured_and_dumped() {
+    let lab = Lab::new();
+    lab.local_inventory(&["h1"]);
+    lab.write(
+        "ansible.cfg",
+        "[defaults]\ngathering = explicit\ndisplay_skipped_hosts = False\nforks = 3\n[inventory]\nhost_pattern_mismatch = warning\n",
+    );
+    lab.write(
+        "play.yml",
+        "- hosts: local:nosuchgroup\n  tasks:\n    - debug: msg=\"{{ ansible_facts | length }}\"\n    - debug: msg=never\n      when: false\n",
+    );
+    let r = lab.hotplay(&["play.yml", "-i", "hosts.ini"]);
+    r.assert_code(0);
+    // gathering = explicit: no Gathering Facts task; skipped hosts not shown.
+    assert!(!r.stdout.contains("Gathering Facts"), "{}", r.stdout);
+    r.out_has("\"msg\": \"0\"");
+    assert!(!r.stdout.contains("skipping: [h1]"), "{}", r.stdout);
+    r.err_has("Could not match supplied host pattern, ignoring: nosuchgroup");
+    // The environment beats the file: a mismatch becomes an error.
+    let r = lab.hotplay_with(
+        env!("CARGO_BIN_EXE_hotplay"),
+        &["play.yml", "-i", "hosts.ini"],
+        &[("ANSIBLE_HOST_PATTERN_MISMATCH", "error")],
+    );
+    r.assert_code(1);
+    r.err_has("nosuchgroup");
+    let r = lab.hotplay_with(
+        env!("CARGO_BIN_EXE_hotplay"),
+        &["config", "dump", "--only-changed"],
+        &[("ANSIBLE_FORKS", "7")],
+    );
+    r.assert_code(0);
+    r.out_has("DEFAULT_FORKS(env: ANSIBLE_FORKS) = 7");
+    r.out_has("DEFAULT_GATHERING(");
+    r.out_has("ansible.cfg) = explicit");
+    // A bad value names its source.
+    lab.write("ansible.cfg", "[defaults]\nforks = lots\n");
+    let r = lab.hotplay(&["play.yml", "-i", "hosts.ini"]);
+    r.assert_code(1);
+    r.err_has("ansible.cfg: DEFAULT_FORKS (defaults.forks) must be a number");
+}
+
+#[test]
+fn yaml_result_format_and_standing_in_for_ansible_playbook() {
+    let lab = Lab::new();
+    lab.local_inventory(&["h1"]);
+    lab.write(
+        "play.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n    - command: echo hi\n    - debug: msg=hello\n",
+    );
+    let link = lab.path("ansible-playbook");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_hotplay"), &link).expect("link");
+    let r = lab.hotplay_with(
+        link.to_str().expect("utf8"),
+        &["play.yml", "-i", "hosts.ini", "-v"],
+        &[("ANSIBLE_CALLBACK_RESULT_FORMAT", "yaml")],
+    );
+    r.assert_code(0);
+    r.out_has("changed: [h1] => \n    changed: true\n    cmd:\n    - echo\n    - hi\n");
+    r.out_has("    stdout: hi\n    stdout_lines: <omitted>\n");
+    r.out_has("ok: [h1] => \n    msg: hello\n");
+}

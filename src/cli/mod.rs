@@ -41,6 +41,18 @@ pub enum Command {
     Doc(DocArgs),
     /// Encrypt and decrypt vault files and strings (as ansible-vault).
     Vault(Box<vault::VaultArgs>),
+    /// Show the settings in force from ansible.cfg and ANSIBLE_* variables.
+    Config(ConfigArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// `dump` (the only action).
+    #[arg(value_parser = ["dump"])]
+    pub action: String,
+    /// Only settings that differ from their defaults.
+    #[arg(long = "only-changed")]
+    pub only_changed: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -181,11 +193,34 @@ pub struct DocArgs {
     pub list: bool,
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "inventory", "doc", "vault", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "inventory", "doc", "vault", "config", "help"];
 
 /// Entry point: returns the process exit code.
 pub fn main() -> i32 {
     let mut argv: Vec<String> = std::env::args().collect();
+    // Installed as ansible-playbook (a symlink or copy), hotplay stands in for it.
+    let called = argv
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let implied = match called.as_str() {
+        "ansible-playbook" => Some("run"),
+        "ansible-inventory" => Some("inventory"),
+        "ansible-vault" => Some("vault"),
+        "ansible-doc" => Some("doc"),
+        "ansible-config" => Some("config"),
+        _ => None,
+    };
+    if let Some(sub) = implied {
+        argv[0] = "hotplay".into();
+        if !matches!(
+            argv.get(1).map(String::as_str),
+            Some("--version" | "-h" | "--help")
+        ) {
+            argv.insert(1, sub.into());
+        }
+    }
     // `hotplay site.yml ...` is `hotplay run site.yml ...`.
     if let Some(first) = argv.get(1)
         && !first.starts_with('-')
@@ -215,6 +250,16 @@ pub fn main() -> i32 {
         Command::Inventory(args) => inventory(args),
         Command::Doc(args) => doc(args),
         Command::Vault(args) => vault::main(*args),
+        Command::Config(args) => match config::Config::load() {
+            Ok(c) => {
+                if let Some(f) = &c.file {
+                    println!("# from {}", f.display());
+                }
+                print!("{}", c.dump(args.only_changed));
+                0
+            }
+            Err(e) => error(&e),
+        },
     }
 }
 
@@ -250,7 +295,7 @@ fn remember_secret_vars(inventory: &Inventory, extra: &serde_json::Map<String, s
 fn load_inventory(sources: &[String], cfg: &config::Config) -> Result<Inventory, String> {
     let mut paths: Vec<PathBuf> = sources.iter().map(PathBuf::from).collect();
     if paths.is_empty() {
-        paths.extend(cfg.inventory.iter().cloned());
+        paths.extend(cfg.inventory());
     }
     let existing: Vec<PathBuf> = paths.into_iter().collect();
     if existing.is_empty() {
@@ -260,9 +305,17 @@ fn load_inventory(sources: &[String], cfg: &config::Config) -> Result<Inventory,
 }
 
 fn run(args: RunArgs) -> i32 {
-    let cfg = config::Config::load();
-    if let Err(e) = args.vault.install() {
+    let cfg = match config::Config::load() {
+        Ok(c) => c,
+        Err(e) => return error(&e),
+    };
+    if let Err(e) = args.vault.install(cfg.vault_password_file()) {
         return error(&e);
+    }
+    if !cfg.error_on_undefined_vars() {
+        eprintln!(
+            "[WARNING]: error_on_undefined_vars = False is not supported: undefined variables stay errors"
+        );
     }
     let extra = match extra_vars::parse_all(&args.extra_vars) {
         Ok(e) => e,
@@ -309,7 +362,7 @@ fn run(args: RunArgs) -> i32 {
     let options = RunOptions {
         check: args.check,
         diff: args.diff,
-        forks: args.forks.or(cfg.forks).unwrap_or(10),
+        forks: args.forks.unwrap_or(cfg.forks()),
         tags: split(&args.tags),
         skip_tags: split(&args.skip_tags),
         limit,
@@ -322,26 +375,29 @@ fn run(args: RunArgs) -> i32 {
         become_method: args.become_method.clone(),
         become_password,
         conn_password,
-        remote_user: args.user.clone().or(cfg.remote_user.clone()),
+        remote_user: args.user.clone().or(cfg.remote_user()),
         connection: args.connection.clone(),
-        force_handlers: args.force_handlers,
+        force_handlers: args.force_handlers || cfg.force_handlers(),
         inventory_sources: args.inventory.iter().map(PathBuf::from).collect(),
-        timeout: args.timeout,
-        private_key: args.private_key.clone(),
+        timeout: args.timeout.or(cfg.timeout()),
+        private_key: args.private_key.clone().or(cfg.private_key_file()),
         host_key_checking: match args.host_key_checking.as_deref() {
             Some("accept-new") => HostKeyChecking::AcceptNew,
             Some("off") => HostKeyChecking::Off,
             Some(_) => HostKeyChecking::Strict,
-            None if cfg.host_key_checking == Some(false) => HostKeyChecking::Off,
+            None if !cfg.host_key_checking() => HostKeyChecking::Off,
             None => HostKeyChecking::Strict,
         },
+        gather_by_default: cfg.gather_by_default(),
+        any_errors_fatal: cfg.any_errors_fatal(),
+        host_pattern_mismatch: cfg.host_pattern_mismatch(),
     };
     let templar = Arc::new(Templar::new());
     let loader = Loader {
         catalog: &ModuleCatalog,
         templar: &templar,
         extra_vars: &options.extra_vars,
-        roles_path: cfg.roles_path.clone(),
+        roles_path: cfg.roles_path(),
     };
     let mut books = Vec::new();
     for path in &args.playbooks {
@@ -374,7 +430,15 @@ fn run(args: RunArgs) -> i32 {
         );
     }
     let listener: Box<dyn Listener> = match args.format {
-        Format::Text => Box::new(crate::report::console::Console::new(args.verbose)),
+        Format::Text => Box::new(crate::report::console::Console::new(
+            args.verbose,
+            crate::report::console::ConsoleSettings {
+                colour: cfg.colour(),
+                show_skipped: cfg.display_skipped_hosts(),
+                show_ok: cfg.display_ok_hosts(),
+                yaml: cfg.yaml_results(),
+            },
+        )),
         Format::Json => Box::new(crate::report::json::JsonLines::new()),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -399,8 +463,11 @@ fn run(args: RunArgs) -> i32 {
 }
 
 fn inventory(args: InventoryArgs) -> i32 {
-    let cfg = config::Config::load();
-    if let Err(e) = args.vault.install() {
+    let cfg = match config::Config::load() {
+        Ok(c) => c,
+        Err(e) => return error(&e),
+    };
+    if let Err(e) = args.vault.install(cfg.vault_password_file()) {
         return error(&e);
     }
     let inv = match load_inventory(&args.inventory, &cfg) {

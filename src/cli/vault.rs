@@ -76,9 +76,14 @@ impl VaultOpts {
         Ok(out)
     }
 
-    /// Makes the secrets available to everything that reads files.
-    pub fn install(&self) -> Result<(), String> {
-        vault::set_keyring(self.secrets()?);
+    /// Makes the secrets available to everything that reads files; `configured` is
+    /// ansible.cfg's vault_password_file, used when no option names a password.
+    pub fn install(&self, configured: Option<PathBuf>) -> Result<(), String> {
+        let mut opts = self.clone();
+        if opts.password_files.is_empty() && opts.ids.is_empty() && !opts.ask {
+            opts.password_files.extend(configured);
+        }
+        vault::set_keyring(opts.secrets()?);
         Ok(())
     }
 }

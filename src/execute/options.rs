@@ -31,6 +31,12 @@ pub struct RunOptions {
     pub timeout: Option<u64>,
     pub private_key: Option<PathBuf>,
     pub host_key_checking: HostKeyChecking,
+    /// ansible.cfg gathering: plays without gather_facts gather unless `explicit`.
+    pub gather_by_default: bool,
+    /// ansible.cfg any_errors_fatal: the default of plays and tasks.
+    pub any_errors_fatal: bool,
+    /// ansible.cfg host_pattern_mismatch: warning, error or ignore.
+    pub host_pattern_mismatch: String,
 }
 
 impl Default for RunOptions {
@@ -58,6 +64,9 @@ impl Default for RunOptions {
             timeout: None,
             private_key: None,
             host_key_checking: HostKeyChecking::Strict,
+            gather_by_default: true,
+            any_errors_fatal: false,
+            host_pattern_mismatch: "warning".into(),
         }
     }
 }

@@ -176,6 +176,14 @@ impl<'a> Runner<'a> {
         };
         let mut hosts = crate::plan::pattern::select(self.inventory, &pattern)
             .map_err(|e| error_line(play.hosts.span, &e.0))?;
+        for term in crate::plan::pattern::unmatched_terms(self.inventory, &pattern) {
+            let message = format!("Could not match supplied host pattern, ignoring: {term}");
+            match self.options.host_pattern_mismatch.as_str() {
+                "error" => return Err(error_line(play.hosts.span, &message)),
+                "ignore" => {}
+                _ => self.listener.event(&Event::Warning { message }),
+            }
+        }
         if let Some(limit) = &self.options.limit {
             let allowed = crate::plan::pattern::select(self.inventory, limit)
                 .map_err(|e| format!("--limit: {}", e.0))?;
@@ -365,7 +373,7 @@ impl<'a> Runner<'a> {
 
     fn gathers_facts(&self, play: &Play) -> bool {
         match &play.gather_facts {
-            None => true,
+            None => self.options.gather_by_default,
             Some(n) => crate::plan::ansible_bool(&n.to_json()).unwrap_or(true),
         }
     }
@@ -658,7 +666,7 @@ impl<'a> Runner<'a> {
     fn any_errors_fatal(&self, scope: &PlayScope, task: &Task) -> bool {
         match &task.attrs.any_errors_fatal {
             Some(n) => crate::plan::ansible_bool(&n.to_json()).unwrap_or(false),
-            None => scope.play.any_errors_fatal,
+            None => scope.play.any_errors_fatal || self.options.any_errors_fatal,
         }
     }
 

@@ -64,6 +64,23 @@ pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<String>, PatternErro
     Ok(hosts)
 }
 
+/// The terms of a pattern that match no host (Ansible's "Could not match supplied host
+/// pattern" warning, or error under host_pattern_mismatch = error).
+pub fn unmatched_terms(inv: &Inventory, pattern: &str) -> Vec<String> {
+    split_pattern(pattern)
+        .into_iter()
+        .filter(|term| {
+            let t = term.trim_start_matches(['!', '&']);
+            // As ansible-core: a group that exists (even empty) or `all` is no mismatch.
+            !matches!(t, "all" | "localhost" | "127.0.0.1" | "::1")
+                && !inv.hosts.contains_key(t)
+                && !inv.groups.contains_key(t)
+                && match_term(inv, t).is_ok_and(|h| h.is_empty())
+        })
+        .map(|t| t.trim_start_matches(['!', '&']).to_string())
+        .collect()
+}
+
 /// `--limit @file`: the file's patterns, one a line, as one pattern. A file naming no
 /// host is an error: Ansible would then limit nothing and run on every host.
 pub fn read_limit_file(path: &Path) -> Result<String, PatternError> {

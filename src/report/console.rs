@@ -3,7 +3,7 @@
 
 use crate::execute::events::{Event, HostResult, HostStats, Listener, Status};
 use crate::parse::secrets::redact;
-use crate::plan::template::pyjson;
+use crate::plan::template::{pyjson, yaml_dump};
 use console::Style;
 use serde_json::{Map, Value};
 use std::io::Write;
@@ -12,16 +12,40 @@ use std::sync::Mutex;
 pub struct Console {
     verbosity: u8,
     colour: bool,
+    settings: ConsoleSettings,
     out: Mutex<Box<dyn Write + Send>>,
+}
+
+/// What ansible.cfg's display settings ask of the output.
+#[derive(Clone, Debug)]
+pub struct ConsoleSettings {
+    /// Some: forced on or off (ANSIBLE_FORCE_COLOR, ANSIBLE_NOCOLOR); None: the terminal decides.
+    pub colour: Option<bool>,
+    pub show_skipped: bool,
+    pub show_ok: bool,
+    /// CALLBACK_RESULT_FORMAT = yaml.
+    pub yaml: bool,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        ConsoleSettings {
+            colour: None,
+            show_skipped: true,
+            show_ok: true,
+            yaml: false,
+        }
+    }
 }
 
 const WIDTH: usize = 79;
 
 impl Console {
-    pub fn new(verbosity: u8) -> Console {
+    pub fn new(verbosity: u8, settings: ConsoleSettings) -> Console {
         Console {
             verbosity,
-            colour: console::colors_enabled(),
+            colour: settings.colour.unwrap_or_else(console::colors_enabled),
+            settings,
             out: Mutex::new(Box::new(std::io::stdout())),
         }
     }
@@ -70,16 +94,44 @@ impl Console {
             }
         }
         m.remove("diff");
+        // ansible-core's clean_copy: the status is the line's word, not a key.
+        m.remove("failed");
+        m.remove("skipped");
         m
     }
 
     fn dump(&self, r: &HostResult) -> String {
+        if self.settings.yaml {
+            return Self::yaml(Self::shown(r));
+        }
         let m = Value::Object(Self::shown(r));
         if r.verbose_always || self.verbosity >= 3 {
             pyjson::pretty(&m)
         } else {
             pyjson::compact(&m)
         }
+    }
+
+    /// The yaml result format: the lines of stdout/stderr omitted, indented by four.
+    fn yaml(mut m: Map<String, Value>) -> String {
+        for base in ["stdout", "stderr"] {
+            let lines = format!("{base}_lines");
+            if m.contains_key(base) && m.contains_key(&lines) {
+                m.insert(lines, Value::String("<omitted>".into()));
+            }
+        }
+        let text = yaml_dump::dump(
+            &Value::Object(m),
+            &yaml_dump::Options {
+                indent: 4,
+                width: 80,
+                sort_keys: true,
+                flow: Some(false),
+                explicit_start: false,
+            },
+        );
+        let body: Vec<String> = text.lines().map(|l| format!("    {l}")).collect();
+        format!("\n{}", body.join("\n"))
     }
 
     fn result(&self, r: &HostResult, is_item: bool) {
@@ -104,6 +156,8 @@ impl Console {
             Style::new().cyan(),
         );
         match r.status {
+            Status::Ok if !self.settings.show_ok => {}
+            Status::Skipped if !self.settings.show_skipped => {}
             Status::Ok | Status::Changed => {
                 let (word, style) = if r.status == Status::Ok {
                     ("ok", green)

@@ -107,11 +107,17 @@ impl Lab {
     }
 
     pub fn hotplay(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_hotplay"))
+        self.hotplay_with(env!("CARGO_BIN_EXE_hotplay"), args, &[])
+    }
+
+    /// Runs `program` (hotplay, or a link to it) with extra environment variables.
+    pub fn hotplay_with(&self, program: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let out = Command::new(program)
             .args(args)
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
             .env_remove("ANSIBLE_CONFIG")
+            .envs(env.iter().copied())
             .output()
             .expect("run hotplay");
         Run {

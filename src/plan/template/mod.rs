@@ -26,7 +26,7 @@ mod paths;
 pub mod pyjson;
 mod text;
 pub mod version;
-mod yaml_dump;
+pub mod yaml_dump;
 
 pub use text::python_replacement;
 
