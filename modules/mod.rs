@@ -9,6 +9,8 @@ mod fail;
 mod fetch;
 mod file;
 mod lineinfile;
+mod mysql_exec;
+mod mysql_login;
 mod pause;
 mod ping;
 mod remote_file;
@@ -17,6 +19,7 @@ mod script;
 pub mod set_fact;
 mod setup;
 mod slurp;
+mod sql_split;
 mod stat;
 mod template;
 mod unarchive;
@@ -34,6 +37,7 @@ static MODULES: &[&dyn Module] = &[
     &fetch::Fetch,
     &file::File,
     &lineinfile::LineInFile,
+    &mysql_exec::MysqlExec,
     &pause::Pause,
     &ping::Ping,
     &command::Raw,
