@@ -9,8 +9,10 @@ mod fail;
 mod fetch;
 mod file;
 mod lineinfile;
+mod mysql_dump;
 mod mysql_exec;
 mod mysql_login;
+mod mysql_restore;
 mod pause;
 mod ping;
 mod remote_file;
@@ -37,7 +39,9 @@ static MODULES: &[&dyn Module] = &[
     &fetch::Fetch,
     &file::File,
     &lineinfile::LineInFile,
+    &mysql_dump::MysqlDump,
     &mysql_exec::MysqlExec,
+    &mysql_restore::MysqlRestore,
     &pause::Pause,
     &ping::Ping,
     &command::Raw,

@@ -155,9 +155,11 @@ impl Login {
         s
     }
 
-    /// Replaces the password wherever it appears in what the module returns.
+    /// Replaces the password (of 4 characters or more) wherever it appears in what the
+    /// module returns.
     pub fn scrub(&self, mut o: Outcome) -> Outcome {
-        let Some(p) = self.password.as_deref().filter(|p| !p.is_empty()) else {
+        // Shorter ones would mangle ordinary words; they appear nowhere to begin with.
+        let Some(p) = self.password.as_deref().filter(|p| p.len() >= 4) else {
             return o;
         };
         let fix = |s: &str| s.replace(p, "********");
@@ -237,10 +239,11 @@ pub async fn resolve(h: &Handle<'_>, args: &Args) -> Result<Login, String> {
 }
 
 /// Shell lines that put the option file (sent on stdin) in a 0600 temporary file `$opt`,
-/// removed when the script ends, whatever way it ends.
+/// removed when the script ends, whatever way it ends (`$on_exit` runs then too).
 pub const OPTION_FILE_SCRIPT: &str = "umask 077\n\
+on_exit=\n\
 opt=$(mktemp \"${TMPDIR:-/tmp}/.hotplay-my.XXXXXX\") || exit 1\n\
-trap 'rm -f \"$opt\"' EXIT\n\
+trap 'rm -f \"$opt\"; eval \"$on_exit\"' EXIT\n\
 trap 'exit 129' HUP\ntrap 'exit 130' INT\ntrap 'exit 143' TERM\n\
 cat > \"$opt\"\n\
 umask 022\n";
@@ -258,6 +261,34 @@ pub fn find_client_script(var: &str, names: &[&str], package_hint: &str) -> Stri
         names.join(" or ")
     ));
     s
+}
+
+/// A string literal for SQL text (`'it\\'s'`).
+pub fn sql_string(s: &str) -> String {
+    format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// A quoted identifier for SQL text (`` `my``db` ``).
+pub fn sql_ident(s: &str) -> String {
+    format!("`{}`", s.replace('`', "``"))
+}
+
+/// The value of `key=value` lines a host script printed.
+pub fn field<'a>(out: &'a str, key: &str) -> Option<&'a str> {
+    out.lines()
+        .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
+/// The lines between `BEGIN <name>` and `END <name>` a host script printed.
+pub fn section<'a>(out: &'a str, name: &str) -> Vec<&'a str> {
+    let begin = format!("BEGIN {name}");
+    let end = format!("END {name}");
+    out.lines()
+        .skip_while(|l| *l != begin)
+        .skip(1)
+        .take_while(|l| *l != end)
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 #[cfg(test)]

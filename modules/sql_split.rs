@@ -147,7 +147,11 @@ impl Splitter<'_> {
     fn word(&mut self) {
         let from = self.i;
         let mut j = from;
-        while j < self.b.len() && is_word_byte(self.b[j]) {
+        // `END$$`: a delimiter made of word characters ends the word.
+        while j < self.b.len()
+            && is_word_byte(self.b[j])
+            && (j == from || !self.b[j..].starts_with(self.delim.as_bytes()))
+        {
             j += 1;
         }
         let w = self.src[from..j].to_ascii_uppercase();
