@@ -21,6 +21,7 @@ mod script;
 pub mod set_fact;
 mod setup;
 mod slurp;
+mod sql_guard;
 mod sql_split;
 mod stat;
 mod template;
@@ -51,6 +52,7 @@ static MODULES: &[&dyn Module] = &[
     &setup::Setup,
     &command::Shell,
     &slurp::Slurp,
+    &sql_guard::SqlGuard,
     &stat::Stat,
     &template::Template,
     &unarchive::Unarchive,
