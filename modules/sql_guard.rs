@@ -169,7 +169,9 @@ fn judge_ast(st: &Ast) -> Result<String, String> {
             object_type: ObjectType::Index,
             ..
         } => "drop index".into(),
-        Ast::Drop { object_type, .. } => return Err(format!("drops a {object_type}")),
+        Ast::Drop { object_type, .. } => {
+            return Err(format!("drops a {}", object_type.to_string().to_lowercase()));
+        }
         Ast::RenameTable(_) => return Err("renames a table".into()),
         other => {
             let text = other.to_string();
