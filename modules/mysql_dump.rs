@@ -160,7 +160,11 @@ pub fn file_part(s: &str) -> String {
 
 /// One round trip: the client's version, a login, the server's version, binary log and
 /// whether the database exists.
-async fn probe(h: &Handle<'_>, login: &Login, db: &str) -> Result<Result<Probe, String>, ConnError> {
+async fn probe(
+    h: &Handle<'_>,
+    login: &Login,
+    db: &str,
+) -> Result<Result<Probe, String>, ConnError> {
     let q = format!(
         "SELECT VERSION(), @@GLOBAL.log_bin, (SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {})",
         sql_string(db)
@@ -182,7 +186,11 @@ async fn probe(h: &Handle<'_>, login: &Login, db: &str) -> Result<Result<Probe, 
     if out.rc != 0 {
         let err = out.stderr_text();
         return Ok(Err(if out.rc == 3 {
-            format!("cannot log in to the server as {}: {}", login.user, err.trim())
+            format!(
+                "cannot log in to the server as {}: {}",
+                login.user,
+                err.trim()
+            )
         } else {
             err.trim().to_string()
         }));
@@ -190,7 +198,10 @@ async fn probe(h: &Handle<'_>, login: &Login, db: &str) -> Result<Result<Probe, 
     let server = field(&stdout, "server").unwrap_or_default();
     let cols: Vec<&str> = server.split('\t').collect();
     Ok(Ok(Probe {
-        client: field(&stdout, "client").unwrap_or_default().trim().to_string(),
+        client: field(&stdout, "client")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
         server_version: cols.first().copied().unwrap_or_default().to_string(),
         log_bin: cols.get(1).copied() == Some("1"),
         database_exists: cols.get(2).copied().is_some_and(|n| n != "0"),
@@ -201,8 +212,13 @@ async fn dump(h: &Handle<'_>, args: &Args, login: &Login) -> Result<Outcome, Con
     let db = args.string("name").unwrap_or_default();
     let dest = args.string("dest").unwrap_or_default();
     let charset = args.str("charset").unwrap_or("utf8mb4");
-    if !charset.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Ok(Outcome::failed(format!("charset is not a character set name: {charset}")));
+    if !charset
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Ok(Outcome::failed(format!(
+            "charset is not a character set name: {charset}"
+        )));
     }
     let p = match probe(h, login, &db).await? {
         Ok(p) => p,
@@ -276,7 +292,10 @@ async fn dump(h: &Handle<'_>, args: &Args, login: &Login) -> Result<Outcome, Con
                 .unwrap_or_default(),
         )
         .with("sha256", field(&stdout, "sha256").unwrap_or_default());
-    if let Some(w) = field(&stdout, "warn").map(str::trim).filter(|w| !w.is_empty()) {
+    if let Some(w) = field(&stdout, "warn")
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+    {
         o.warnings.push(format!("mysqldump: {w}"));
     }
     Ok(o)
@@ -334,7 +353,10 @@ mod tests {
                 "--default-character-set=utf8mb4"
             ]
         );
-        let mysql57 = probe("mysqldump  Ver 10.13 Distrib 5.7.44, for Linux (x86_64)", true);
+        let mysql57 = probe(
+            "mysqldump  Ver 10.13 Distrib 5.7.44, for Linux (x86_64)",
+            true,
+        );
         assert_eq!(
             flags(&args(serde_json::json!({"charset": "utf8"})), &mysql57),
             vec![
@@ -350,14 +372,20 @@ mod tests {
         );
         assert!(flags(&args(serde_json::json!({})), &mysql8).contains(&"--source-data=1".into()));
         let no_binlog = probe("mysqldump  Ver 8.0.36 for Linux", false);
-        let f = flags(&args(serde_json::json!({"extra_args": ["--routines"]})), &no_binlog);
+        let f = flags(
+            &args(serde_json::json!({"extra_args": ["--routines"]})),
+            &no_binlog,
+        );
         assert!(!f.iter().any(|x| x.contains("data=1")), "{f:?}");
         assert_eq!(f.last().map(String::as_str), Some("--routines"));
     }
 
     #[test]
     fn file_names_are_safe() {
-        assert_eq!(file_part("10.11.6-MariaDB-0+deb12u1"), "10.11.6-MariaDB-0_deb12u1");
+        assert_eq!(
+            file_part("10.11.6-MariaDB-0+deb12u1"),
+            "10.11.6-MariaDB-0_deb12u1"
+        );
         assert_eq!(file_part("a/b c"), "a_b_c");
     }
 }

@@ -226,7 +226,11 @@ fn describe(e: &mysql_async::Error) -> (String, Option<u16>, Option<String>) {
     }
 }
 
-async fn run_one(conn: &mut Conn, text: &str, params: Option<Params>) -> Result<Ran, mysql_async::Error> {
+async fn run_one(
+    conn: &mut Conn,
+    text: &str,
+    params: Option<Params>,
+) -> Result<Ran, mysql_async::Error> {
     match params {
         None => {
             let r = conn.query_iter(text).await?;
@@ -287,10 +291,11 @@ async fn statements(h: &Handle<'_>, args: &Args) -> Result<(Vec<Statement>, Stri
                 let Some(local) = h.find_file("files", path) else {
                     return Err(format!("could not find script {path} on the controller"));
                 };
-                std::fs::read(&local).map_err(|e| format!("cannot read {}: {e}", local.display()))?
+                std::fs::read(&local)
+                    .map_err(|e| format!("cannot read {}: {e}", local.display()))?
             };
-            let text = String::from_utf8(bytes)
-                .map_err(|e| format!("{path} is not UTF-8 text: {e}"))?;
+            let text =
+                String::from_utf8(bytes).map_err(|e| format!("{path} is not UTF-8 text: {e}"))?;
             let st = sql_split::split(&text).map_err(|e| format!("{path}: {e}"))?;
             Ok((st, path.to_string()))
         }
@@ -319,7 +324,11 @@ async fn connect(
     login: &Login,
 ) -> Result<(Conn, Option<std::net::SocketAddr>), String> {
     let charset = args.str("charset").unwrap_or("utf8mb4");
-    if charset.is_empty() || !charset.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if charset.is_empty()
+        || !charset
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         return Err(format!("charset is not a character set name: {charset}"));
     }
     let via_ssh = args.str("via") == Some("ssh");
@@ -346,7 +355,9 @@ async fn connect(
                 .await
                 .map_err(|e| e.to_string())?;
             forwarded = Some(local);
-            opts = opts.ip_or_hostname(local.ip().to_string()).tcp_port(local.port());
+            opts = opts
+                .ip_or_hostname(local.ip().to_string())
+                .tcp_port(local.port());
             format!("{}:{} (through {})", login.host, login.port, h.host)
         }
         (None, false) => {
@@ -375,7 +386,10 @@ fn summary(n: usize, st: &Statement, ran: Option<&Ran>) -> Value {
     m.insert("number".into(), Value::from(n));
     m.insert("line".into(), Value::from(st.line));
     m.insert("text".into(), Value::String(excerpt(&st.text)));
-    m.insert("changes".into(), Value::Bool(sql_split::can_change(&st.text)));
+    m.insert(
+        "changes".into(),
+        Value::Bool(sql_split::can_change(&st.text)),
+    );
     m.insert("ran".into(), Value::Bool(ran.is_some()));
     if let Some(r) = ran {
         m.insert("rows_affected".into(), Value::from(r.affected));
@@ -470,14 +484,18 @@ async fn execute(
         }
     }
     if transaction {
-        let end = if errors.is_empty() { "COMMIT" } else { "ROLLBACK" };
+        let end = if errors.is_empty() {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
         if let Err(e) = conn.query_drop(end).await {
             errors.push(format!("{end} failed: {}", describe(&e).0));
         }
     }
-    let ran_changes = summaries.iter().any(|s| {
-        s["ran"] == Value::Bool(true) && s["changes"] == Value::Bool(true)
-    });
+    let ran_changes = summaries
+        .iter()
+        .any(|s| s["ran"] == Value::Bool(true) && s["changes"] == Value::Bool(true));
     o.changed = if dry { changes_any } else { ran_changes };
     o = o
         .with("statements_run", run_count)
@@ -486,7 +504,10 @@ async fn execute(
         .with("warnings", warnings);
     if is_query {
         o = o
-            .with("query", stmts.first().map(|s| s.text.clone()).unwrap_or_default())
+            .with(
+                "query",
+                stmts.first().map(|s| s.text.clone()).unwrap_or_default(),
+            )
             .with("rows", Value::Array(rows));
         if dry {
             o.msg = Some("the query would run (not in check mode)".into());
@@ -511,7 +532,9 @@ async fn execute(
             format!("{} statements failed:\n{}", errors.len(), errors.join("\n"))
         });
         if transaction {
-            o.msg = o.msg.map(|m| format!("{m} (the transaction was rolled back)"));
+            o.msg = o
+                .msg
+                .map(|m| format!("{m} (the transaction was rolled back)"));
         }
     } else if !errors.is_empty() {
         o.failed = true;
@@ -557,18 +580,27 @@ mod tests {
             Value::from(42)
         );
         assert_eq!(
-            from_mysql(M::Bytes(b"1.50".to_vec()), ColumnType::MYSQL_TYPE_NEWDECIMAL),
+            from_mysql(
+                M::Bytes(b"1.50".to_vec()),
+                ColumnType::MYSQL_TYPE_NEWDECIMAL
+            ),
             Value::String("1.50".into())
         );
         assert_eq!(
-            from_mysql(M::Date(2024, 1, 2, 3, 4, 5, 0), ColumnType::MYSQL_TYPE_DATETIME),
+            from_mysql(
+                M::Date(2024, 1, 2, 3, 4, 5, 0),
+                ColumnType::MYSQL_TYPE_DATETIME
+            ),
             Value::String("2024-01-02 03:04:05".into())
         );
         assert_eq!(
             from_mysql(M::Time(true, 1, 2, 3, 4, 0), ColumnType::MYSQL_TYPE_TIME),
             Value::String("-26:03:04".into())
         );
-        assert_eq!(from_mysql(M::NULL, ColumnType::MYSQL_TYPE_LONG), Value::Null);
+        assert_eq!(
+            from_mysql(M::NULL, ColumnType::MYSQL_TYPE_LONG),
+            Value::Null
+        );
         assert_eq!(to_mysql(&Value::from(true)), M::Int(1));
         assert_eq!(to_mysql(&Value::from("x")), M::Bytes(b"x".to_vec()));
     }

@@ -66,7 +66,10 @@ pub fn parse_option_section(text: &str, section: &str) -> Vec<(String, String)> 
     let mut inside = false;
     for raw in text.lines() {
         let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') || line.starts_with('!')
+        if line.is_empty()
+            || line.starts_with('#')
+            || line.starts_with(';')
+            || line.starts_with('!')
         {
             continue;
         }
@@ -87,9 +90,8 @@ pub fn parse_option_section(text: &str, section: &str) -> Vec<(String, String)> 
 }
 
 fn option_value(v: &str) -> String {
-    let quoted = v.len() >= 2
-        && (v.starts_with('"') || v.starts_with('\''))
-        && v.ends_with(&v[..1]);
+    let quoted =
+        v.len() >= 2 && (v.starts_with('"') || v.starts_with('\'')) && v.ends_with(&v[..1]);
     let body = if quoted {
         &v[1..v.len() - 1]
     } else {
@@ -334,8 +336,8 @@ mod tests {
             password: Some("hunter22".into()),
             ..Default::default()
         };
-        let o = Outcome::failed("bad hunter22")
-            .with("rows", serde_json::json!([{"a": "x hunter22"}]));
+        let o =
+            Outcome::failed("bad hunter22").with("rows", serde_json::json!([{"a": "x hunter22"}]));
         let o = login.scrub(o);
         assert_eq!(o.msg.as_deref(), Some("bad ********"));
         assert_eq!(o.data["rows"][0]["a"], "x ********");

@@ -38,8 +38,12 @@ static DOC: ModuleDoc = ModuleDoc {
         mysql_login::LOGIN_PASSWORD,
         mysql_login::LOGIN_UNIX_SOCKET,
         mysql_login::LOGIN_DEFAULTS_FILE,
-        ArgSpec::new("charset", ArgType::Str, "--default-character-set of the client.")
-            .default("utf8mb4"),
+        ArgSpec::new(
+            "charset",
+            ArgType::Str,
+            "--default-character-set of the client.",
+        )
+        .default("utf8mb4"),
     ],
     free_form: FreeForm::No,
     check_mode: "Finds the client, logs in, reads the dump's database and tables, and reports what it would restore; changes nothing.",
@@ -72,8 +76,13 @@ async fn restore(h: &Handle<'_>, args: &Args, login: &Login) -> Result<Outcome, 
     let db = args.string("name").unwrap_or_default();
     let src = args.string("src").unwrap_or_default();
     let charset = args.str("charset").unwrap_or("utf8mb4");
-    if !charset.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Ok(Outcome::failed(format!("charset is not a character set name: {charset}")));
+    if !charset
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Ok(Outcome::failed(format!(
+            "charset is not a character set name: {charset}"
+        )));
     }
     let find = find_client_script("cli", &["mysql", "mariadb"], CLIENT_PACKAGES);
     let exists_q = format!(
@@ -95,7 +104,11 @@ async fn restore(h: &Handle<'_>, args: &Args, login: &Login) -> Result<Outcome, 
     if out.rc != 0 {
         let err = out.stderr_text();
         return Ok(Outcome::failed(if out.rc == 3 {
-            format!("cannot log in to the server as {}: {}", login.user, err.trim())
+            format!(
+                "cannot log in to the server as {}: {}",
+                login.user,
+                err.trim()
+            )
         } else {
             err.trim().to_string()
         }));

@@ -63,7 +63,9 @@ fn open_executable_comments(text: &str) -> String {
     let mut rest = text;
     while let Some(p) = rest.find("/*!").or_else(|| rest.find("/*M!")) {
         out.push_str(&rest[..p]);
-        let body = rest[p..].trim_start_matches("/*M!").trim_start_matches("/*!");
+        let body = rest[p..]
+            .trim_start_matches("/*M!")
+            .trim_start_matches("/*!");
         let body = body.trim_start_matches(|c: char| c.is_ascii_digit());
         match body.find("*/") {
             Some(e) => {
@@ -170,12 +172,19 @@ fn judge_ast(st: &Ast) -> Result<String, String> {
             ..
         } => "drop index".into(),
         Ast::Drop { object_type, .. } => {
-            return Err(format!("drops a {}", object_type.to_string().to_lowercase()));
+            return Err(format!(
+                "drops a {}",
+                object_type.to_string().to_lowercase()
+            ));
         }
         Ast::RenameTable(_) => return Err("renames a table".into()),
         other => {
             let text = other.to_string();
-            let head: String = text.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+            let head: String = text
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
             return Err(format!("not known to be rolling-safe ({head})"));
         }
     })
@@ -319,15 +328,25 @@ mod tests {
     use super::*;
 
     fn safe(sql: &str) {
-        assert!(matches!(judge(sql), Verdict::Safe(_)), "{sql}: {:?}", judge(sql));
+        assert!(
+            matches!(judge(sql), Verdict::Safe(_)),
+            "{sql}: {:?}",
+            judge(sql)
+        );
     }
     fn unsafe_(sql: &str) {
-        assert!(matches!(judge(sql), Verdict::Unsafe(_)), "{sql}: {:?}", judge(sql));
+        assert!(
+            matches!(judge(sql), Verdict::Unsafe(_)),
+            "{sql}: {:?}",
+            judge(sql)
+        );
     }
 
     #[test]
     fn verdicts() {
-        safe("CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, v VARCHAR(32) NOT NULL DEFAULT '' COMMENT 'x') ENGINE=InnoDB DEFAULT CHARSET=utf8");
+        safe(
+            "CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, v VARCHAR(32) NOT NULL DEFAULT '' COMMENT 'x') ENGINE=InnoDB DEFAULT CHARSET=utf8",
+        );
         safe("ALTER TABLE t ADD COLUMN c INT DEFAULT NULL COMMENT 'new' AFTER v");
         safe("ALTER TABLE t ADD INDEX idx_c (c)");
         safe("CREATE INDEX i ON t (c)");

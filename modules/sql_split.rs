@@ -230,9 +230,8 @@ impl Splitter<'_> {
             });
         };
         let body = &self.b[from + 2..];
-        let executable = body.first() == Some(&b'!')
-            || body.first() == Some(&b'+')
-            || body.starts_with(b"M!");
+        let executable =
+            body.first() == Some(&b'!') || body.first() == Some(&b'+') || body.starts_with(b"M!");
         if executable {
             self.push(from, end);
         } else {
@@ -383,9 +382,7 @@ pub fn can_change(text: &str) -> bool {
     match first {
         "" => false,
         "SELECT" | "SHOW" | "DESCRIBE" | "DESC" | "EXPLAIN" | "HELP" | "USE" | "VALUES"
-        | "TABLE" | "CHECKSUM" | "CHECK" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" => {
-            false
-        }
+        | "TABLE" | "CHECKSUM" | "CHECK" | "COMMIT" | "ROLLBACK" | "SAVEPOINT" | "RELEASE" => false,
         "START" => second != "TRANSACTION",
         "BEGIN" => second == "NOT",
         "WITH" => w
@@ -445,7 +442,10 @@ mod tests {
             "INSERT INTO t VALUES ('a;b', \"c\\\";d\", 'it''s;');\nSELECT `we;ird` FROM t;\n",
         );
         assert_eq!(s.len(), 2);
-        assert_eq!(s[0].0, "INSERT INTO t VALUES ('a;b', \"c\\\";d\", 'it''s;')");
+        assert_eq!(
+            s[0].0,
+            "INSERT INTO t VALUES ('a;b', \"c\\\";d\", 'it''s;')"
+        );
         assert_eq!(s[1], ("SELECT `we;ird` FROM t".into(), 2));
         let e = split("SELECT 1;\nSELECT 'open;\n").unwrap_err();
         assert_eq!(e.line, 2);

@@ -5,6 +5,7 @@
 //! with --user=root and root logs in through the socket), as CI is.
 
 mod common;
+use common::sshd::Sshd;
 use common::{Lab, Run};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -111,14 +112,14 @@ fn maria() -> &'static Maria {
                 Ok(())
             });
         }
-        // Spawned from a thread that never ends, so PDEATHSIG fires only when the process does.
+        // Spawned from a thread that lives until the server dies, so PDEATHSIG fires only when the process does.
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let child = cmd.spawn().expect("start mariadbd");
+            let mut child = cmd.spawn().expect("start mariadbd");
             tx.send(child.id() as i32).expect("send pid");
-            loop {
-                std::thread::park();
-            }
+            // Blocks until the server is killed at exit; keeps this thread (the
+            // PDEATHSIG parent) alive as long as the process.
+            let _ = child.wait();
         });
         let pid = rx.recv().expect("pid");
         *SERVER.lock().expect("lock") = Some((pid, dir.clone()));
@@ -169,10 +170,15 @@ fn playbook(lab: &Lab, tasks: &str) -> String {
 const LOGIN: &str = "        login_host: \"{{ login_host }}\"\n        login_port: \"{{ login_port }}\"\n        login_user: hp\n        login_password: \"{{ pw }}\"\n";
 
 fn run(lab: &Lab, tasks: &str, extra: &[&str]) -> Run {
+    lab.local_inventory(&["h1"]);
+    run_on(lab, tasks, extra)
+}
+
+/// Runs the tasks on the hosts of the `hosts.ini` already written.
+fn run_on(lab: &Lab, tasks: &str, extra: &[&str]) -> Run {
     std::fs::create_dir_all(lab.path("w")).expect("mkdir");
     std::fs::create_dir_all(lab.path("tmp")).expect("mkdir");
     lab.write("play.yml", &playbook(lab, tasks));
-    lab.local_inventory(&["h1"]);
     let out = Command::new(env!("CARGO_BIN_EXE_hotplay"))
         .args(["run", "play.yml", "-i", "hosts.ini"])
         .args(extra)
@@ -229,12 +235,16 @@ fn exec_failing_statement_stops_the_script() {
         "files/upgrade.sql",
         "INSERT INTO marks VALUES (1);\n\n-- the third statement fails\nINSERT INTO marks VALUES (2);\nALTER TABLE no_such_table\n  ADD COLUMN c INT;\nINSERT INTO marks VALUES (4);\n",
     );
-    let tasks = format!("    - mysql_exec:\n{LOGIN}        database: ex2\n        script: upgrade.sql\n");
+    let tasks =
+        format!("    - mysql_exec:\n{LOGIN}        database: ex2\n        script: upgrade.sql\n");
     let r = run(&lab, &tasks, &[]);
     r.assert_code(2);
     r.out_has("upgrade.sql: statement 3 of 4 (line 5) failed: ERROR 1146 (42S02)");
     r.out_has("no_such_table");
-    assert_eq!(sql("SELECT GROUP_CONCAT(m ORDER BY m) FROM ex2.marks"), "1,2");
+    assert_eq!(
+        sql("SELECT GROUP_CONCAT(m ORDER BY m) FROM ex2.marks"),
+        "1,2"
+    );
     // With single_transaction the rows written before the failure are rolled back
     // (a failing DDL statement would have committed them: MySQL commits before DDL).
     sql("DELETE FROM ex2.marks");
@@ -283,7 +293,10 @@ fn check_mode_changes_nothing() {
     let r = run(&lab, &tasks, &["--check"]);
     r.assert_code(0);
     r.out_has("2 0 True 42 --single-transaction --master-data=1 --default-character-set=utf8mb4");
-    assert_eq!(sql("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'ex3'"), "0");
+    assert_eq!(
+        sql("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'ex3'"),
+        "0"
+    );
     assert!(!lab.path("w/dumps").exists());
     // Check mode still logs in: a wrong password fails.
     let tasks = "    - mysql_exec:\n        login_host: \"{{ login_host }}\"\n        login_port: \"{{ login_port }}\"\n        login_user: hp\n        login_password: nope-nope\n        query: SELECT 1\n";
@@ -293,7 +306,10 @@ fn check_mode_changes_nothing() {
 }
 
 /// Reads every process's command line until stopped; returns those that held `needle`.
-fn scan_cmdlines(needle: &'static str, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<(usize, Vec<String>)> {
+fn scan_cmdlines(
+    needle: &'static str,
+    stop: Arc<AtomicBool>,
+) -> std::thread::JoinHandle<(usize, Vec<String>)> {
     std::thread::spawn(move || {
         let mut hits = Vec::new();
         let mut scans = 0;
@@ -316,8 +332,12 @@ fn scan_cmdlines(needle: &'static str, stop: Arc<AtomicBool>) -> std::thread::Jo
 #[test]
 fn dump_and_restore_round_trip_without_password_on_any_command_line() {
     let lab = Lab::new();
-    sql("DROP DATABASE IF EXISTS hotdb_config; DROP DATABASE IF EXISTS hotdb_config_copy; CREATE DATABASE hotdb_config");
-    sql("CREATE TABLE hotdb_config.a (id INT PRIMARY KEY, v VARCHAR(20)); CREATE TABLE hotdb_config.b (id INT); INSERT INTO hotdb_config.a VALUES (1, 'x'), (2, 'ü'); CREATE VIEW hotdb_config.v AS SELECT id FROM hotdb_config.a");
+    sql(
+        "DROP DATABASE IF EXISTS hotdb_config; DROP DATABASE IF EXISTS hotdb_config_copy; CREATE DATABASE hotdb_config",
+    );
+    sql(
+        "CREATE TABLE hotdb_config.a (id INT PRIMARY KEY, v VARCHAR(20)); CREATE TABLE hotdb_config.b (id INT); INSERT INTO hotdb_config.a VALUES (1, 'x'), (2, 'ü'); CREATE VIEW hotdb_config.v AS SELECT id FROM hotdb_config.a",
+    );
     let stop = Arc::new(AtomicBool::new(false));
     let scanner = scan_cmdlines("S3cr#t", stop.clone());
     let tasks = format!(
@@ -331,19 +351,41 @@ fn dump_and_restore_round_trip_without_password_on_any_command_line() {
     assert!(hits.is_empty(), "password on command lines: {hits:?}");
     r.out_has("other=True tables=2/2 rows=2 from=hotdb_config");
     let line = r.stdout.lines().find(|l| l.contains("path=")).expect("msg");
-    let path = line.split("path=").nth(1).unwrap().split_whitespace().next().unwrap();
-    let name = Path::new(path).file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("hotdb_config-2.5.3-") && name.ends_with(".sql"), "{name}");
+    let path = line
+        .split("path=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let name = Path::new(path)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        name.starts_with("hotdb_config-2.5.3-") && name.ends_with(".sql"),
+        "{name}"
+    );
     assert_eq!(name.len(), "hotdb_config-2.5.3-".len() + 14 + 4, "{name}");
     let bytes = std::fs::read(path).expect("dump");
     use sha2::Digest;
-    let sha: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let sha: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     r.out_has(&format!("sha={sha} size={}", bytes.len()));
     let text = String::from_utf8_lossy(&bytes);
-    assert!(text.contains("CHANGE MASTER TO"), "--master-data=1 on a server with a binary log");
+    assert!(
+        text.contains("CHANGE MASTER TO"),
+        "--master-data=1 on a server with a binary log"
+    );
     assert_eq!(sql("SELECT v FROM hotdb_config_copy.a WHERE id = 2"), "ü");
     // Two dumps within the same second still get two files.
-    assert_eq!(std::fs::read_dir(lab.path("w/dumps")).expect("dir").count(), 2);
+    assert_eq!(
+        std::fs::read_dir(lab.path("w/dumps")).expect("dir").count(),
+        2
+    );
 }
 
 #[test]
@@ -359,14 +401,20 @@ fn dump_and_restore_failures_are_clear() {
     r.out_has("Access denied");
     r.out_has("cannot read the dump");
     r.out_has("database not_there_db does not exist (create: yes creates it)");
-    assert!(!lab.path("w/dumps").exists() || std::fs::read_dir(lab.path("w/dumps")).expect("dir").count() == 0);
+    assert!(
+        !lab.path("w/dumps").exists()
+            || std::fs::read_dir(lab.path("w/dumps")).expect("dir").count() == 0
+    );
     // No client on the host: the error names the package to install.
     let bin = lab.path("bin");
     std::fs::create_dir_all(&bin).expect("bin");
     for tool in ["sh", "cat", "mktemp", "rm", "head"] {
         let _ = std::os::unix::fs::symlink(format!("/bin/{tool}"), bin.join(tool));
     }
-    let tasks = format!("    - mysql_dump:\n{LOGIN}        name: mysql\n        dest: \"{{{{ d }}}}/dumps\"\n      environment:\n        PATH: {}\n", bin.display());
+    let tasks = format!(
+        "    - mysql_dump:\n{LOGIN}        name: mysql\n        dest: \"{{{{ d }}}}/dumps\"\n      environment:\n        PATH: {}\n",
+        bin.display()
+    );
     let r = run(&lab, &tasks, &[]);
     r.assert_code(2);
     r.out_has("mysqldump or mariadb-dump not found on this host: install it (apt-get install -y mariadb-client");
@@ -392,4 +440,38 @@ fn sql_guard_sorts_upgrade_scripts() {
     r.out_has("unsafe.sql:5: DROP TABLE hotdb_old (drops a table)");
     r.out_has("unsafe.sql:6: THIS IS NOT SQL");
     r.out_has("[unknown]");
+}
+
+#[test]
+fn ssh_root_exec_through_the_ssh_forward_and_dump_on_the_host() {
+    let sshd = Sshd::start();
+    let lab = Lab::new();
+    lab.write(
+        "hosts.ini",
+        &format!("{}\n", sshd.host_line("s1", &sshd.known_hosts())),
+    );
+    sql(
+        "DROP DATABASE IF EXISTS ex4; CREATE DATABASE ex4; CREATE TABLE ex4.t (a INT); INSERT INTO ex4.t VALUES (7)",
+    );
+    let dest = format!("/tmp/hotplay-ssh-dumps-{}", std::process::id());
+    let _ = std::fs::remove_dir_all(&dest);
+    let stop = Arc::new(AtomicBool::new(false));
+    let scanner = scan_cmdlines("S3cr#t", stop.clone());
+    let tasks = format!(
+        "    - mysql_exec:\n{LOGIN}        via: ssh\n        query: SELECT a FROM ex4.t\n      register: q\n    - mysql_dump:\n{LOGIN}        name: ex4\n        dest: {dest}\n      register: dump\n    - debug: msg=\"a={{{{ q.rows[0].a }}}} dumped={{{{ dump.size > 0 }}}}\"\n"
+    );
+    let r = run_on(&lab, &tasks, &[]);
+    stop.store(true, Ordering::Relaxed);
+    let (_, hits) = scanner.join().expect("scanner");
+    let leftovers: Vec<_> = std::fs::read_dir("/tmp")
+        .expect("tmp")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".hotplay-my."))
+        .map(|e| e.path())
+        .collect();
+    let _ = std::fs::remove_dir_all(&dest);
+    r.assert_code(0);
+    r.out_has("a=7 dumped=True");
+    assert!(hits.is_empty(), "password on command lines: {hits:?}");
+    assert!(leftovers.is_empty(), "option files left: {leftovers:?}");
 }
