@@ -318,7 +318,7 @@ fn params(args: &Args) -> Result<Option<Params>, String> {
     }
 }
 
-async fn connect(
+pub(super) async fn connect(
     h: &Handle<'_>,
     args: &Args,
     login: &Login,

@@ -440,6 +440,25 @@ fn sql_guard_sorts_upgrade_scripts() {
     r.out_has("unsafe.sql:5: DROP TABLE hotdb_old (drops a table)");
     r.out_has("unsafe.sql:6: THIS IS NOT SQL");
     r.out_has("[unknown]");
+    // With a login, changes of existing columns are compared with the live schema.
+    sql(
+        "DROP DATABASE IF EXISTS gd; CREATE DATABASE gd; CREATE TABLE gd.node (id INT NOT NULL, name VARCHAR(32), note VARCHAR(20) NOT NULL)",
+    );
+    lab.write(
+        "files/widen.sql",
+        "USE gd;\nALTER TABLE node MODIFY name VARCHAR(64);\nALTER TABLE node CHANGE id id BIGINT NOT NULL;\nALTER TABLE node MODIFY note VARCHAR(10) NOT NULL;\nALTER TABLE node MODIFY name VARCHAR(64) NOT NULL;\nALTER TABLE node MODIFY gone INT;\n",
+    );
+    let tasks = format!(
+        "    - sql_guard:\n{LOGIN}        src: widen.sql\n      register: g\n    - debug:\n        msg: \"{{{{ g.safe | map(attribute='line') | list }}}} {{{{ g.unsafe | map(attribute='line') | list }}}}\"\n    - debug: var=g.msg\n"
+    );
+    let r = run(&lab, &tasks, &[]);
+    r.assert_code(0);
+    r.out_has("[1, 2, 3] [4, 5, 6]");
+    r.out_has(
+        "narrows or changes existing column note: varchar(20) NOT NULL -> VARCHAR(10) NOT NULL",
+    );
+    r.out_has("narrows or changes existing column name: varchar(32) -> VARCHAR(64) NOT NULL");
+    r.out_has("changes column gd.node.gone, which the live schema does not have");
 }
 
 #[test]
