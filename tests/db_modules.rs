@@ -259,6 +259,17 @@ fn exec_failing_statement_stops_the_script() {
     r.assert_code(2);
     r.out_has("(the transaction was rolled back)");
     assert_eq!(sql("SELECT COUNT(*) FROM ex2.marks"), "0");
+    // stop_on_error: no runs the rest, and the task still fails at the end.
+    let tasks = format!(
+        "    - mysql_exec:\n{LOGIN}        database: ex2\n        script: upgrade.sql\n        stop_on_error: no\n      register: r\n      ignore_errors: true\n    - debug: msg=\"run={{{{ r.statements_run }}}} failed={{{{ r.failed }}}} at={{{{ r.failed_statement.line }}}}\"\n"
+    );
+    let r = run(&lab, &tasks, &[]);
+    r.assert_code(0);
+    r.out_has("run=3 failed=True at=5");
+    assert_eq!(
+        sql("SELECT GROUP_CONCAT(m ORDER BY m) FROM ex2.marks"),
+        "1,2,4"
+    );
 }
 
 #[test]
