@@ -338,6 +338,10 @@ pub(super) async fn connect(
         .pass(login.password.clone())
         .db_name(args.string("database"))
         .prefer_socket(false)
+        // Given, so the driver does not ask for them after the login: endpoints such as
+        // HotDB's management port need not know `SELECT @@max_allowed_packet`.
+        .max_allowed_packet(Some(64 * 1024 * 1024))
+        .wait_timeout(Some(28_800))
         .stmt_cache_size(0)
         .init(vec![format!("SET NAMES {charset}")]);
     let target = match (&login.socket, via_ssh) {
