@@ -215,14 +215,15 @@ fn exec_query_script_and_delimiter_procedures() {
     sql("DROP DATABASE IF EXISTS ex1");
     lab.write(
         "files/setup.sql",
-        "-- set up; with comments\nCREATE DATABASE ex1;\nUSE ex1;\nCREATE TABLE node (id INT PRIMARY KEY, name VARCHAR(32)) DEFAULT CHARSET=utf8;\nINSERT INTO node VALUES (1, 'a;b'), (2, 'it''s'), (3, \"c\\\"d\");\n\nDELIMITER $$\nCREATE PROCEDURE count_nodes(OUT n INT)\nBEGIN\n  SELECT COUNT(*) INTO n FROM node;\n  UPDATE node SET name = name WHERE id = 0;\nEND$$\nDELIMITER ;\n/* a trigger without DELIMITER lines */\nCREATE TRIGGER node_bi BEFORE INSERT ON node FOR EACH ROW BEGIN SET NEW.name = UPPER(NEW.name); END;\nCALL count_nodes(@n);\n",
+        "-- set up; with comments\nCREATE DATABASE ex1;\nUSE ex1;\nCREATE TABLE node (id INT PRIMARY KEY, name VARCHAR(32)) DEFAULT CHARSET=utf8;\nINSERT INTO node VALUES (1, 'a;b'), (2, 'it''s'), (3, \"c\\\"d\");\n\nDELIMITER $$\nCREATE PROCEDURE count_nodes(OUT n INT)\nBEGIN\n  SELECT COUNT(*) INTO n FROM node;\n  UPDATE node SET name = name WHERE id = 0;\nEND$$\nDELIMITER ;\n/* a trigger without DELIMITER lines */\nCREATE TRIGGER node_bi BEFORE INSERT ON node FOR EACH ROW BEGIN SET NEW.name = UPPER(NEW.name); END;\nCALL count_nodes(@n);\nCREATE PROCEDURE two_sets() BEGIN SELECT id FROM node ORDER BY id; SELECT 'second' AS s; END;\n",
     );
     let tasks = format!(
-        "    - mysql_exec:\n{LOGIN}        script: setup.sql\n        charset: utf8\n      register: s\n    - mysql_exec:\n{LOGIN}        database: ex1\n        query: \"SELECT id, name FROM node WHERE id >= ? ORDER BY id\"\n        positional_args: [2]\n      register: q\n    - mysql_exec:\n{LOGIN}        database: ex1\n        query: \"INSERT INTO node VALUES (:id, :name)\"\n        named_args: {{id: 4, name: lower}}\n      register: i\n    - debug:\n        msg: \"{{{{ s.statements_run }}}}/{{{{ s.statements_total }}}} {{{{ s.changed }}}} {{{{ q.rows | length }}}} {{{{ q.rows[0].id }}}} {{{{ q.rows[0].name }}}} {{{{ q.rows[1].name }}}} {{{{ q.changed }}}} {{{{ i.rows_affected }}}}\"\n",
+        "    - mysql_exec:\n{LOGIN}        script: setup.sql\n        charset: utf8\n      register: s\n    - mysql_exec:\n{LOGIN}        database: ex1\n        query: \"SELECT id, name FROM node WHERE id >= ? ORDER BY id\"\n        positional_args: [2]\n      register: q\n    - mysql_exec:\n{LOGIN}        database: ex1\n        query: \"INSERT INTO node VALUES (:id, :name)\"\n        named_args: {{id: 4, name: lower}}\n      register: i\n    - mysql_exec:\n{LOGIN}        query: CALL ex1.two_sets()\n      register: c\n    - debug: msg=\"sets={{{{ c.rows | length }}}} {{{{ c.statements_run }}}}\"\n    - debug:\n        msg: \"{{{{ s.statements_run }}}}/{{{{ s.statements_total }}}} {{{{ s.changed }}}} {{{{ q.rows | length }}}} {{{{ q.rows[0].id }}}} {{{{ q.rows[0].name }}}} {{{{ q.rows[1].name }}}} {{{{ q.changed }}}} {{{{ i.rows_affected }}}}\"\n",
     );
     let r = run(&lab, &tasks, &[]);
     r.assert_code(0);
-    r.out_has(r#"7/7 True 2 2 it's c\"d False 1"#);
+    r.out_has(r#"8/8 True 2 2 it's c\"d False 1"#);
+    r.out_has("sets=4 1");
     assert_eq!(sql("SELECT name FROM ex1.node WHERE id = 4"), "LOWER");
     assert_eq!(sql("SELECT name FROM ex1.node WHERE id = 1"), "a;b");
 }
