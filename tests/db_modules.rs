@@ -289,6 +289,22 @@ fn exec_wrong_password_and_unreachable_server() {
     r.out_has("ERROR 1045 (28000): Access denied for user 'hp'@'127.0.0.1' (using password: YES)");
     r.out_has(&format!("cannot connect to 127.0.0.1:{free} as hp"));
     assert!(!r.stdout.contains(wrong), "{}", r.stdout);
+    // The login from a defaults file's [client] section (read on the task host).
+    let pw = PASSWORD.replace('\\', "\\\\").replace('"', "\\\"");
+    lab.write(
+        "my.cnf",
+        &format!(
+            "[mysqld]\nuser=nobody\n[client]\nuser = hp\npassword = \"{pw}\"\nport = {}\n",
+            maria().port
+        ),
+    );
+    let tasks = format!(
+        "    - mysql_exec:\n        login_host: 127.0.0.1\n        login_defaults_file: {}\n        query: SELECT CURRENT_USER() AS u\n      register: q\n    - debug: msg=\"user={{{{ q.rows[0].u }}}}\"\n",
+        lab.path("my.cnf").display()
+    );
+    let r = run(&lab, &tasks, &[]);
+    r.assert_code(0);
+    r.out_has("user=hp@%");
 }
 
 #[test]
