@@ -9,6 +9,10 @@ mod fail;
 mod fetch;
 mod file;
 mod lineinfile;
+mod mysql_dump;
+mod mysql_exec;
+mod mysql_login;
+mod mysql_restore;
 mod pause;
 mod ping;
 mod remote_file;
@@ -17,6 +21,8 @@ mod script;
 pub mod set_fact;
 mod setup;
 mod slurp;
+mod sql_guard;
+mod sql_split;
 mod stat;
 mod template;
 mod unarchive;
@@ -34,6 +40,9 @@ static MODULES: &[&dyn Module] = &[
     &fetch::Fetch,
     &file::File,
     &lineinfile::LineInFile,
+    &mysql_dump::MysqlDump,
+    &mysql_exec::MysqlExec,
+    &mysql_restore::MysqlRestore,
     &pause::Pause,
     &ping::Ping,
     &command::Raw,
@@ -43,6 +52,7 @@ static MODULES: &[&dyn Module] = &[
     &setup::Setup,
     &command::Shell,
     &slurp::Slurp,
+    &sql_guard::SqlGuard,
     &stat::Stat,
     &template::Template,
     &unarchive::Unarchive,
