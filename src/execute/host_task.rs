@@ -583,7 +583,18 @@ impl TaskRun<'_> {
             },
             None => Map::new(),
         };
-        match self.render(args_node, ctx)? {
+        // As Ansible: `k=v` text is split before it is templated, so a value may render
+        // to anything (quotes, blanks, `=`) without being split again.
+        let free_form = match &args_node.kind {
+            crate::parse::Kind::Str(text) => Some(args::parse_free_form(doc, text))
+                .filter(|m| m.keys().any(|k| k != "_raw_params")),
+            _ => None,
+        };
+        let rendered = match free_form {
+            Some(m) => self.render(&Node::from_json(&Value::Object(m), args_node.span), ctx)?,
+            None => self.render(args_node, ctx)?,
+        };
+        match rendered {
             Value::Object(m) => raw.extend(m),
             Value::String(s) => raw.extend(args::parse_free_form(doc, &s)),
             Value::Null => {}

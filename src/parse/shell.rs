@@ -92,15 +92,35 @@ pub fn shell_words(s: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
-/// Splits on blanks outside quotes, keeping the quotes (Ansible's split_args, used for
-/// `k=v` arguments, `-e` and INI host lines).
+/// Splits on blanks outside quotes and Jinja blocks (`{{ }}`, `{% %}`, `{# #}`),
+/// keeping the quotes (Ansible's split_args, used for `k=v` arguments, `-e` and INI
+/// host lines).
 pub fn split_quoted(s: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut cur = String::new();
     let mut quote: Option<char> = None;
     let mut chars = s.chars().peekable();
     let mut in_word = false;
+    let mut jinja = 0usize;
     while let Some(c) = chars.next() {
+        if quote.is_none() {
+            let next = chars.peek().copied();
+            if c == '{' && matches!(next, Some('{' | '%' | '#')) {
+                jinja += 1;
+            } else if matches!(c, '}' | '%' | '#') && next == Some('}') && jinja > 0 {
+                jinja -= 1;
+                cur.push(c);
+                cur.extend(chars.next());
+                in_word = true;
+                continue;
+            }
+        }
+        if jinja > 0 && quote.is_none() {
+            // Inside a Jinja block blanks and quotes belong to the expression.
+            cur.push(c);
+            in_word = true;
+            continue;
+        }
         match quote {
             Some(q) => {
                 cur.push(c);
@@ -156,6 +176,21 @@ mod tests {
             .output()
             .expect("sh runs")
             .stdout
+    }
+
+    #[test]
+    fn split_quoted_keeps_jinja_blocks_whole() {
+        assert_eq!(
+            split_quoted(r#"msg={{ a | join(" ") }} x="y z" {% if b %}c d{% endif %}"#),
+            // As ansible-core's split_args: a block statement closes at its own `%}`.
+            [
+                r#"msg={{ a | join(" ") }}"#,
+                r#"x="y z""#,
+                "{% if b %}c",
+                "d{% endif %}"
+            ]
+        );
+        assert_eq!(split_quoted("a  b\tc"), ["a", "b", "c"]);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! Debug mode is on so that undefined errors name the expression that was
 //! undefined; it costs only when an error or an undefined value is made.
 
+mod backslash;
 mod chain;
 mod clock;
 mod collections;
@@ -399,7 +400,7 @@ impl Templar {
         let Some((expr, newlines)) = Self::exact_expression(template) else {
             return Ok(text_value(self.render_string(template, ctx)?));
         };
-        let v = self.eval(&self.env, expr, template, ctx)?;
+        let v = self.eval(&self.env, &backslash::expression(expr), template, ctx)?;
         let text = match v.kind() {
             ValueKind::Seq | ValueKind::Map | ValueKind::Bool => return from_jinja(&v),
             ValueKind::None => String::new(),
@@ -434,7 +435,8 @@ impl Templar {
         if !Self::is_template(template) {
             return Ok(template.to_string());
         }
-        let source = chain::template(template);
+        let escaped = backslash::template(template);
+        let source = chain::template(&escaped);
         let t = self
             .env
             .template_from_str(&source)
