@@ -215,6 +215,9 @@ impl Module for Fetch {
                     fail_on_missing,
                 ));
             }
+            Err(ReadError::Unreadable(why)) if why.contains("limited to") => {
+                return Ok(Outcome::failed(format!("cannot fetch {src}: {why}")));
+            }
             Err(ReadError::Unreadable(_)) => {
                 return Ok(missing(
                     "no read permission on remote file",

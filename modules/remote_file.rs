@@ -698,6 +698,9 @@ pub enum ReadError {
     Unreadable(String),
 }
 
+/// Whole-file reads are held in memory: larger files are refused, not read.
+pub const MAX_READ: u64 = 256 * 1024 * 1024;
+
 /// Reads a whole file of the target (one round trip), telling apart a missing file,
 /// a directory and a permission problem.
 pub async fn read_file(
@@ -707,7 +710,9 @@ pub async fn read_file(
     let p = shell_path(path);
     let out = h
         .run(format!(
-            "if [ -d {p} ]; then exit 91; elif [ ! -e {p} ]; then exit 92; elif [ ! -r {p} ]; then exit 93; fi\nexec cat -- {p}"
+            "if [ -d {p} ]; then exit 91; elif [ ! -e {p} ]; then exit 92; elif [ ! -r {p} ]; then exit 93; fi\n\
+             s=$(stat -L -c %s -- {p} 2>/dev/null || wc -c < {p})\n\
+             if [ \"$s\" -gt {MAX_READ} ]; then printf %s \"$s\"; exit 94; fi\nexec cat -- {p}"
         ))
         .await?;
     Ok(match out.rc {
@@ -715,6 +720,11 @@ pub async fn read_file(
         91 => Err(ReadError::Directory),
         92 => Err(ReadError::Missing),
         93 => Err(ReadError::Unreadable("permission denied".into())),
+        94 => Err(ReadError::Unreadable(format!(
+            "the file is {} bytes; whole-file reads are limited to {} MiB",
+            out.stdout_text().trim(),
+            MAX_READ / 1024 / 1024
+        ))),
         _ => Err(ReadError::Unreadable(out.stderr_text().trim().to_string())),
     })
 }

@@ -173,3 +173,52 @@ fn broken_include_fails_the_host_and_can_be_rescued() {
     r.out_has("rescued-include");
     r.assert_recap("h1", "rescued=1 failed=0");
 }
+
+#[test]
+fn runaway_input_is_an_error_not_a_hang() {
+    let lab = Lab::new();
+    lab.write("again.yml", "- include_tasks: again.yml\n");
+    let big = lab.path("big.bin");
+    std::fs::File::create(&big)
+        .and_then(|f| f.set_len(300 * 1024 * 1024))
+        .expect("sparse file");
+    let started = std::time::Instant::now();
+    let r = lab.play(
+        &format!(
+            r#"
+- hosts: all
+  gather_facts: no
+  vars:
+    me: "{{{{ me }}}}"
+  tasks:
+    - debug: msg="{{{{ me }}}}"
+      ignore_errors: yes
+    - debug: msg=x
+      loop: "{{{{ range(100000000) | list }}}}"
+      ignore_errors: yes
+    - debug: msg="{{% for i in range(1000000000) %}}{{{{ i }}}}{{% endfor %}}"
+      ignore_errors: yes
+    - slurp: src={}
+      ignore_errors: yes
+    # The innermost include fails (it has no ignore_errors), ending the host.
+    - include_tasks: again.yml
+"#,
+            big.display()
+        ),
+        &["h1"],
+        &[],
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
+    r.assert_code(2);
+    r.out_has("does a file include itself?");
+    r.out_has("recursive");
+    r.out_has("too many elements");
+    r.out_has("whole-file reads are limited to 256 MiB");
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    r.assert_recap("h1", "failed=1");
+    r.assert_recap("h1", "ignored=4");
+}

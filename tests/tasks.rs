@@ -725,3 +725,56 @@ fn with_indexed_items_flattened_and_diff_keyword() {
     r.out_has("(item=2)");
     r.out_has("+b");
 }
+
+#[test]
+fn shell_metacharacters_in_names_and_values_never_run() {
+    let lab = Lab::new();
+    let dir = lab.path("d");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let marker = lab.path("pwned");
+    // Names may hold anything but a newline (refused with a clear error); values anything.
+    // The marker is relative: commands run in the lab directory, where it would appear.
+    let name = "a $(touch pwned) `touch pwned` ; touch pwned ' \" x".to_string();
+    let evil = format!("{name}\n|touch pwned");
+    lab.write(
+        "vars.yml",
+        &format!(
+            "name: {}\nevil: {}\n",
+            serde_json::to_string(&name).expect("json"),
+            serde_json::to_string(&evil).expect("json")
+        ),
+    );
+    let r = lab.play(
+        &format!(
+            r#"
+- hosts: all
+  gather_facts: no
+  vars_files: [vars.yml]
+  tasks:
+    - file: path="{d}/{{{{ name }}}}" state=touch
+    - copy: content="{{{{ evil }}}}" dest="{d}/{{{{ name }}}}.copy"
+    - lineinfile: path="{d}/{{{{ name }}}}" line="{{{{ name }}}}"
+    - command:
+        argv: [cat, "{d}/{{{{ name }}}}.copy"]
+      register: c
+    - stat: path="{d}/{{{{ name }}}}"
+      register: s
+    - shell: printf '%s' "$V"
+      environment:
+        V: "{{{{ evil }}}}"
+      register: e
+    - assert:
+        that:
+          - c.stdout == evil
+          - s.stat.exists
+          - e.stdout == evil
+"#,
+            d = dir.display()
+        ),
+        &["h1"],
+        &[],
+    );
+    r.assert_code(0);
+    assert!(!marker.exists(), "a metacharacter ran as code");
+    assert!(dir.join(&name).exists());
+}

@@ -56,6 +56,11 @@ impl Cursor {
         }
     }
 
+    /// How many task lists are open (includes and blocks).
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
     /// Runs `items` (an include's tasks) before whatever comes next.
     pub fn push(&mut self, items: Arc<Vec<Item>>) {
         self.stack.push(Frame {

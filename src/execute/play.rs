@@ -21,6 +21,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// How deep includes (and blocks) may nest on one host: a file that includes itself
+/// stops here with an error instead of looping forever.
+const MAX_NESTING: usize = 200;
+
 /// What a host carries from play to play.
 #[derive(Debug, Default, Clone)]
 pub struct HostState {
@@ -954,10 +958,18 @@ impl<'a> Runner<'a> {
         }
         let mut lists = Vec::new();
         let mut loaded = Vec::new();
-        for (path, vars) in &out.includes {
+        let depth = state.get(host).map_or(0, |b| b.cursor.depth());
+        if depth >= MAX_NESTING {
+            loaded.push(Err(format!(
+                "includes and blocks nest deeper than {MAX_NESTING} levels at task '{}' ({}): does a file include itself?",
+                task.display_name(),
+                task.span
+            )));
+        }
+        for (path, vars) in out.includes.iter().filter(|_| depth < MAX_NESTING) {
             loaded.push(self.load_include(task, path, vars, &scope.play));
         }
-        for (args, vars) in &out.role_includes {
+        for (args, vars) in out.role_includes.iter().filter(|_| depth < MAX_NESTING) {
             loaded.push(self.load_role_include(task, args, vars, &scope.play));
         }
         for l in loaded {
