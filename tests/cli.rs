@@ -302,3 +302,16 @@ fn yaml_result_format_and_standing_in_for_ansible_playbook() {
     r.out_has("    stdout: hi\n    stdout_lines: <omitted>\n");
     r.out_has("ok: [h1] => \n    msg: hello\n");
 }
+
+#[test]
+fn completions_for_each_shell() {
+    let lab = Lab::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let r = lab.hotplay(&["completions", shell]);
+        r.assert_code(0);
+        r.out_has("vault-password-file");
+        r.out_has("syntax-check");
+    }
+    let r = lab.hotplay(&["completions", "tcsh"]);
+    r.assert_code(5);
+}

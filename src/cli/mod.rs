@@ -43,6 +43,10 @@ pub enum Command {
     Vault(Box<vault::VaultArgs>),
     /// Show the settings in force from ansible.cfg and ANSIBLE_* variables.
     Config(ConfigArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -193,7 +197,15 @@ pub struct DocArgs {
     pub list: bool,
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "inventory", "doc", "vault", "config", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "run",
+    "inventory",
+    "doc",
+    "vault",
+    "config",
+    "completions",
+    "help",
+];
 
 /// Entry point: returns the process exit code.
 pub fn main() -> i32 {
@@ -250,6 +262,11 @@ pub fn main() -> i32 {
         Command::Inventory(args) => inventory(args),
         Command::Doc(args) => doc(args),
         Command::Vault(args) => vault::main(*args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "hotplay", &mut std::io::stdout());
+            0
+        }
         Command::Config(args) => match config::Config::load() {
             Ok(c) => {
                 if let Some(f) = &c.file {
