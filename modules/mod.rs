@@ -26,7 +26,9 @@ mod sql_split;
 mod stat;
 mod template;
 mod unarchive;
+mod vip_check;
 mod wait_for;
+mod wait_for_port;
 
 use crate::execute::module::Module;
 
@@ -56,7 +58,9 @@ static MODULES: &[&dyn Module] = &[
     &stat::Stat,
     &template::Template,
     &unarchive::Unarchive,
+    &vip_check::VipCheck,
     &wait_for::WaitFor,
+    &wait_for_port::WaitForPort,
 ];
 
 /// Every module, in name order.

@@ -1277,6 +1277,7 @@ pub mod testing {
         pub vars: minijinja::Value,
         /// The controller's search path (a `files/` and `templates/` live under it).
         pub search: Vec<PathBuf>,
+        pub peers: crate::execute::module::Peers,
     }
 
     impl Fixture {
@@ -1294,6 +1295,7 @@ pub mod testing {
                 templar: Templar::new(),
                 vars: crate::plan::template::to_jinja(&vars),
                 search: vec![ctl],
+                peers: Default::default(),
                 dir,
             }
         }
@@ -1330,6 +1332,7 @@ pub mod testing {
                 vars: &self.vars,
                 templar: &self.templar,
                 search_paths: &self.search,
+                peers: &self.peers,
             }
         }
 

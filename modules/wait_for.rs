@@ -86,7 +86,7 @@ match_groups, match_groupdict: the groups search_regex matched",
 };
 
 /// TCP states as /proc/net/tcp writes them.
-const TCP_STATES: &[(&str, &str)] = &[
+pub(super) const TCP_STATES: &[(&str, &str)] = &[
     ("ESTABLISHED", "01"),
     ("SYN_SENT", "02"),
     ("SYN_RECV", "03"),
@@ -214,7 +214,7 @@ fn matcher(re: &str) -> String {
 
 /// The shell function `probe` that succeeds when host:port accepts a connection
 /// (with `$1` = 1: and prints the data it sends, for a search). `$how` says how.
-fn port_probe(host: &str, port: i64, ct: i64, needs_data: bool) -> String {
+pub(super) fn port_probe(host: &str, port: i64, ct: i64, needs_data: bool) -> String {
     let hq = quote(host);
     let local_hex: Vec<String> = match host {
         "localhost" => proc_hex(IpAddr::from([127, 0, 0, 1])),
@@ -259,7 +259,7 @@ fn port_probe(host: &str, port: i64, ct: i64, needs_data: bool) -> String {
 }
 
 /// The shell function `active` that counts connections to be drained.
-fn drain_probe(host: &str, port: i64, states: &[&str], exclude: &[IpAddr]) -> String {
+pub(super) fn drain_probe(host: &str, port: i64, states: &[&str], exclude: &[IpAddr]) -> String {
     let local = if host.parse::<IpAddr>().is_ok_and(|ip| ip.is_unspecified()) {
         "[0-9A-F]+".to_string()
     } else {

@@ -385,3 +385,45 @@ fn raw_ping_and_setup_filter() {
     );
     r.assert_code(0);
 }
+
+#[test]
+fn vip_check_holder_across_a_group_and_wait_for_port() {
+    let lab = Lab::new();
+    lab.write(
+        "hosts.ini",
+        "[all:vars]\nansible_connection=local\n[pair]\nh1\nh2\n[solo]\nh3\n",
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let open = port.local_addr().expect("addr").port();
+    lab.write(
+        "play.yml",
+        &format!(
+            r#"
+- hosts: h3
+  gather_facts: no
+  tasks:
+    - vip_check: vip=127.0.0.1 holder=solo expect_holder=h3 reachable_port={open}
+      register: one
+    - vip_check: vip=127.0.0.1 holder=pair
+      register: two
+      ignore_errors: yes
+    - vip_check: vip=198.51.100.250 holder=pair
+      register: nobody
+      ignore_errors: yes
+    - wait_for_port:
+        ports: [{open}, {{port: 1, state: stopped}}]
+        timeout: 5
+    - assert:
+        that:
+          - one.holder == 'h3' and one.interface == 'lo' and one.reachable
+          - two is failed and two.holders == ['h1', 'h2']
+          - "'more than one host of pair' in two.msg"
+          - nobody is failed
+          - "'no host of pair holds' in nobody.msg"
+"#
+        ),
+    );
+    let r = lab.hotplay(&["play.yml", "-i", "hosts.ini"]);
+    r.assert_code(0);
+    r.assert_recap("h3", "failed=0");
+}

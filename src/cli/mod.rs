@@ -44,9 +44,7 @@ pub enum Command {
     /// Show the settings in force from ansible.cfg and ANSIBLE_* variables.
     Config(ConfigArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Args, Debug)]
@@ -264,7 +262,12 @@ pub fn main() -> i32 {
         Command::Vault(args) => vault::main(*args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "hotplay", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "hotplay",
+                &mut std::io::stdout(),
+            );
             0
         }
         Command::Config(args) => match config::Config::load() {

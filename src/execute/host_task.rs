@@ -27,6 +27,7 @@ pub struct TaskRun<'a> {
     pub options: &'a RunOptions,
     pub listener: &'a dyn Listener,
     pub search_paths: Vec<PathBuf>,
+    pub peers: Arc<crate::execute::module::Peers>,
 }
 
 /// What came of it, for the play runner to apply.
@@ -633,6 +634,7 @@ impl TaskRun<'_> {
             vars: &ctx.as_value(),
             templar: ctx.templar(),
             search_paths: &self.search_paths,
+            peers: &self.peers,
         };
         let retries = match &self.task.retries {
             Some(n) => number(&self.render(n, ctx)?).map_or(3, |r| r.max(0.0) as u32),

@@ -309,7 +309,13 @@ pub struct Handle<'a> {
     pub templar: &'a Templar,
     /// Controller directories searched for `src` files: role dir first, then the playbook's.
     pub search_paths: &'a [PathBuf],
+    /// Connections to the other inventory hosts, for modules that say `uses_peers`
+    /// (empty otherwise). Commands on them run without the task's become or environment.
+    pub peers: &'a Peers,
 }
+
+/// Other hosts' connections by inventory name.
+pub type Peers = std::collections::HashMap<String, std::sync::Arc<dyn Connection>>;
 
 impl Handle<'_> {
     /// Runs a script on the host with the task's become_, environment and timeout.
@@ -351,6 +357,10 @@ pub trait Module: Send + Sync {
     fn doc(&self) -> &'static ModuleDoc;
     /// Runs once for the whole batch, like Ansible's BYPASS_HOST_LOOP (pause).
     fn once_per_batch(&self) -> bool {
+        false
+    }
+    /// Needs the connections of other inventory hosts (Handle::peers).
+    fn uses_peers(&self) -> bool {
         false
     }
     async fn run(&self, h: &Handle<'_>, args: &Args) -> Result<Outcome, ConnError>;

@@ -712,6 +712,14 @@ impl<'a> Runner<'a> {
         } else {
             hosts.to_vec()
         };
+        let peers = match &task.action {
+            Action::Module { name, .. }
+                if crate::modules::find(name).is_some_and(|m| m.uses_peers()) =>
+            {
+                self.peer_connections()
+            }
+            _ => Arc::new(Default::default()),
+        };
         let mut jobs = Vec::new();
         for h in &targets {
             let b = state.get(h);
@@ -741,7 +749,7 @@ impl<'a> Runner<'a> {
             }
             search.push(task.dir.clone());
             search.push(scope.play.dir.clone());
-            jobs.push(Ok((h.clone(), ctx, conn, delegated, search)));
+            jobs.push(Ok((h.clone(), ctx, conn, delegated, search, peers.clone())));
         }
         let options = self.options;
         let listener = self.listener;
@@ -763,7 +771,7 @@ impl<'a> Runner<'a> {
                         }));
                         (h, out)
                     }
-                    Ok((h, ctx, conn, delegated, search)) => {
+                    Ok((h, ctx, conn, delegated, search, peers)) => {
                         let run = TaskRun {
                             task,
                             host: &h,
@@ -773,6 +781,7 @@ impl<'a> Runner<'a> {
                             options,
                             listener,
                             search_paths: search,
+                            peers,
                         };
                         let out = run.run().await;
                         (h, out)
@@ -791,6 +800,26 @@ impl<'a> Runner<'a> {
             results.extend(copy);
         }
         results
+    }
+
+    /// Connections to every inventory host (opened lazily, at their first command).
+    fn peer_connections(&mut self) -> Arc<crate::execute::module::Peers> {
+        let names: Vec<String> = self.inventory.hosts.keys().cloned().collect();
+        let mut peers = crate::execute::module::Peers::new();
+        for h in names {
+            let Ok(hs) = self.host_state(&h) else {
+                continue;
+            };
+            let ctx = Context::new(
+                vec![Layer::lazy(hs.inventory.clone())],
+                self.templar.clone(),
+                None,
+            );
+            if let Ok(c) = self.conns.get(&h, &ctx, self.options) {
+                peers.insert(h, c);
+            }
+        }
+        Arc::new(peers)
     }
 
     fn connection_for(
