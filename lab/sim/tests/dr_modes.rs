@@ -56,7 +56,10 @@ fn center_master_backup_serves_as_usual() {
     std::thread::sleep(Duration::from_millis(500));
     assert!(!port_open(backup.service));
     backup.conn(backup.manager).query_drop("online").unwrap();
-    assert!(wait_port(backup.service, true, WAIT), "the center's backup switches");
+    assert!(
+        wait_port(backup.service, true, WAIT),
+        "the center's backup switches"
+    );
     master.stop();
     backup.stop();
 }
@@ -97,7 +100,10 @@ fn dr_room_cluster_keeps_only_the_management_port() {
         ],
     );
     assert_dr_room(&n);
-    assert!(!port_open(port.parse().unwrap()), "it does not join the cluster");
+    assert!(
+        !port_open(port.parse().unwrap()),
+        "it does not join the cluster"
+    );
 }
 
 #[test]
@@ -123,6 +129,9 @@ fn center_cluster_member_starts_and_waits_for_a_quorum() {
         let rows: Vec<mysql::Row> = n.conn(n.manager).query("show @@cluster").unwrap();
         rows.len() == 1 && col(&rows[0], "status") == "Started"
     }));
-    assert!(!port_open(n.service), "no quorum, no primary: 3323 stays closed");
+    assert!(
+        !port_open(n.service),
+        "no quorum, no primary: 3323 stays closed"
+    );
     n.stop();
 }

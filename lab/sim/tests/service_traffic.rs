@@ -33,7 +33,10 @@ fn service_port_answers_simple_queries() {
         c.query_first::<String, _>("select sleep(1.2)").unwrap(),
         Some("0".into())
     );
-    assert!(t.elapsed() >= Duration::from_millis(1200), "the query sleeps");
+    assert!(
+        t.elapsed() >= Duration::from_millis(1200),
+        "the query sleeps"
+    );
     // Anything else: a MySQL error, and the connection stays usable.
     let (code, _) = server_error(c.query_drop("select * from t").unwrap_err());
     assert_eq!(code, 1064);
@@ -56,10 +59,7 @@ fn service_port_answers_simple_queries() {
 
 /// `(host, port, trx_id, trx_query)` of every row of `show @@longtransaction`.
 fn long_transactions(n: &Node) -> Vec<(String, String, String, String)> {
-    let rows: Vec<mysql::Row> = n
-        .conn(n.manager)
-        .query("show @@longtransaction")
-        .unwrap();
+    let rows: Vec<mysql::Row> = n.conn(n.manager).query("show @@longtransaction").unwrap();
     let mut out: Vec<_> = rows
         .iter()
         .map(|r| {

@@ -5,6 +5,7 @@
 
 pub mod mariadb;
 pub mod node;
+pub mod platform;
 
 use hotdb_sim::package::{self, Options};
 use std::net::{TcpListener, TcpStream};
