@@ -6,6 +6,7 @@
 pub mod mariadb;
 pub mod node;
 pub mod platform;
+pub mod trace;
 
 use hotdb_sim::package::{self, Options};
 use std::net::{TcpListener, TcpStream};
