@@ -210,11 +210,11 @@ fn read_line(line: &str, cwd: &mut Option<PathBuf>, out: &mut Effects) {
                 };
             }
         }
-        "open" | "openat" | "creat" => {
-            if call == "creat" || WRITE_FLAGS.iter().any(|f| args.contains(f)) {
-                if let Some(s) = strings.first() {
-                    write(s, out);
-                }
+        "open" | "openat" | "creat"
+            if call == "creat" || WRITE_FLAGS.iter().any(|f| args.contains(f)) =>
+        {
+            if let Some(s) = strings.first() {
+                write(s, out);
             }
         }
         "mkdir" | "mkdirat" | "rmdir" | "unlink" | "unlinkat" | "chmod" | "fchmodat" | "chown"
