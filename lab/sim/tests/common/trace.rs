@@ -36,11 +36,16 @@ fn strace() -> PathBuf {
         unsafe { libc::geteuid() } == 0,
         "strace is missing and this test is not root: apt-get install -y strace"
     );
-    let ok = Command::new("apt-get")
-        .args(["install", "-y", "-qq", "--no-install-recommends", "strace"])
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status()
-        .is_ok_and(|s| s.success());
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let install = ["install", "-y", "-qq", "--no-install-recommends", "strace"];
+    // A fresh machine may have no package lists yet.
+    let ok = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
     assert!(ok, "apt-get install strace failed");
     find().expect("strace after apt-get")
 }
