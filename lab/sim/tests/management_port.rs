@@ -6,7 +6,6 @@ mod common;
 
 use common::mariadb;
 use common::node::*;
-use common::*;
 use hotdb_sim::catalog::Version;
 use mysql::prelude::Queryable;
 use std::io::{Read, Write};
