@@ -177,3 +177,41 @@ fn a_member_newer_than_an_early_build_refuses_to_join() {
     a.stop();
     b.stop();
 }
+
+#[test]
+fn a_crashed_primary_is_replaced() {
+    let m = mariadb::get();
+    config_db(m, "cl_crash", Version(2, 5, 4));
+    let nodes: Vec<Node> = (1..=3)
+        .map(|id| member("2.5.4", "20190812", "cl_crash", id, free_port()))
+        .collect();
+    for n in &nodes {
+        n.start_ok();
+    }
+    assert!(
+        wait_for(WAIT, || statuses(&nodes[1])
+            == ["Primary", "Secondary", "Secondary"]),
+        "{:?}",
+        statuses(&nodes[1])
+    );
+    // kill -9: no TERM, no goodbye; the others notice on their own.
+    let pid = nodes[0].inst.pid().unwrap();
+    // SAFETY: kill(2) of a daemon this test started.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    assert!(
+        wait_for(WAIT, || statuses(&nodes[2]) == ["Primary", "Secondary"]),
+        "{:?}",
+        statuses(&nodes[2])
+    );
+    assert!(port_open(nodes[1].service) && port_open(nodes[2].service));
+    assert!(
+        nodes[1]
+            .inst
+            .log("logs/hotdb.log")
+            .contains("this member is now Primary")
+    );
+    nodes[1].stop();
+    nodes[2].stop();
+}
