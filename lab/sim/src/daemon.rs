@@ -25,8 +25,7 @@ pub fn wait(log: &Log, settings: &Settings, mut tick: impl FnMut()) {
             return;
         }
         if crash_at.is_some_and(|t| Instant::now() >= t) {
-            log.fault("the process crashes now");
-            std::process::abort();
+            crash(log);
         }
         tick();
     }
@@ -42,4 +41,19 @@ pub fn start_fault(log: &Log, settings: &Settings) -> bool {
         }
         None => false,
     }
+}
+
+/// The crash fault: logs it, then dies of SIGABRT like a crashed process, without leaving a
+/// core file in the install base (RLIMIT_CORE is set to 0 first).
+pub fn crash(log: &Log) -> ! {
+    log.fault("the process crashes now");
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: setrlimit with a valid struct; it only lowers this process's own core limit.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
+    }
+    std::process::abort()
 }

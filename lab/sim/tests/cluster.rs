@@ -141,3 +141,77 @@ fn an_incompatible_version_refuses_to_join() {
     a.stop();
     b.stop();
 }
+
+#[test]
+fn a_member_newer_than_an_early_build_refuses_to_join() {
+    // MNR-0: 2.5.3 built before 20190821 cannot run beside a newer version, even though the
+    // hop 2.5.3 -> 2.5.4 is rolling-safe.
+    let m = mariadb::get();
+    config_db(m, "cl_early", Version(2, 5, 3));
+    let a = member("2.5.3", "20190801", "cl_early", 1, free_port());
+    let b = member("2.5.3", "20190801", "cl_early", 2, free_port());
+    a.start_ok();
+    b.start_ok();
+    assert!(
+        wait_for(WAIT, || sorted(statuses(&a)) == ["Primary", "Secondary"]),
+        "{:?}",
+        statuses(&a)
+    );
+    let newer = member("2.5.4", "20190812", "cl_early", 3, free_port());
+    let hop = newer
+        .inst
+        .read("utils/sql/upgrade/hotdb_config_2.5.3_to_2.5.4.sql");
+    assert!(m.source("cl_early", &hop).status.success());
+    newer.inst.run(&["start"]);
+    assert!(wait_for(WAIT, || !newer
+        .inst
+        .run(&["status"])
+        .status
+        .success()));
+    let log = newer.inst.log("logs/hotdb.log");
+    assert!(log.contains("refusing to join cluster HotDB-Cluster-test: member 1 runs 2.5.3 (20190801), not rolling-compatible with 2.5.4 (20190812)"), "{log}");
+    assert!(log.contains("HotDB-server start failed"), "{log}");
+    assert!(!port_open(newer.service));
+    // The running members are unharmed.
+    assert_eq!(sorted(statuses(&a)), ["Primary", "Secondary"]);
+    a.stop();
+    b.stop();
+}
+
+#[test]
+fn a_crashed_primary_is_replaced() {
+    let m = mariadb::get();
+    config_db(m, "cl_crash", Version(2, 5, 4));
+    let nodes: Vec<Node> = (1..=3)
+        .map(|id| member("2.5.4", "20190812", "cl_crash", id, free_port()))
+        .collect();
+    for n in &nodes {
+        n.start_ok();
+    }
+    assert!(
+        wait_for(WAIT, || statuses(&nodes[1])
+            == ["Primary", "Secondary", "Secondary"]),
+        "{:?}",
+        statuses(&nodes[1])
+    );
+    // kill -9: no TERM, no goodbye; the others notice on their own.
+    let pid = nodes[0].inst.pid().unwrap();
+    // SAFETY: kill(2) of a daemon this test started.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    assert!(
+        wait_for(WAIT, || statuses(&nodes[2]) == ["Primary", "Secondary"]),
+        "{:?}",
+        statuses(&nodes[2])
+    );
+    assert!(port_open(nodes[1].service) && port_open(nodes[2].service));
+    assert!(
+        nodes[1]
+            .inst
+            .log("logs/hotdb.log")
+            .contains("this member is now Primary")
+    );
+    nodes[1].stop();
+    nodes[2].stop();
+}

@@ -267,3 +267,30 @@ fn license_limits_data_nodes() {
     );
     n.stop();
 }
+
+#[test]
+fn refuses_a_newer_or_unreachable_or_uninitialised_config_db() {
+    let m = mariadb::get();
+    // Newer: at start the schema must equal the program's version (only reload is lenient).
+    config_db(m, "cn_newer", Version(2, 5, 5));
+    let n = node("2.5.4", "20190812", "cn_newer", &[]);
+    n.start_refused("has schema version 2.5.5 but HotDB-server 2.5.4 needs 2.5.4");
+    // Nothing listens on the port.
+    let dead = free_port();
+    let n = node(
+        "2.5.4",
+        "20190812",
+        "cn_dead",
+        &[(
+            "url",
+            &format!("jdbc:mysql://127.0.0.1:{dead}/hotdb_config?useUnicode=true"),
+        )],
+    );
+    n.start_refused(&format!(
+        "cannot connect to config DB 127.0.0.1:{dead}/hotdb_config"
+    ));
+    // Reachable, but never initialised.
+    m.create("cn_blank");
+    let n = node("2.5.4", "20190812", "cn_blank", &[]);
+    n.start_refused("has no schema version (table hotdb_schema_version)");
+}

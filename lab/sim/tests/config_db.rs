@@ -144,6 +144,28 @@ fn fault_variant_fails_at_statement_k_with_the_simulators_runner() {
         m.query_one("fault_sql", "SELECT MAX(version) FROM hotdb_schema_version"),
         "2.5.4"
     );
+    // the mysql client, as the playbooks run C-SQL, stops at the same statement, and its
+    // error names the injected fault
+    m.create("fault_cli");
+    assert!(
+        m.source(
+            "fault_cli",
+            &install_script(Database::Config, Version(2, 5, 4))
+        )
+        .status
+        .success()
+    );
+    let out = m.source("fault_cli", &std::fs::read_to_string(&script).unwrap());
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("ERROR 1146") && text(&out).contains("hotdb_sim_injected_fault"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        m.query_one("fault_cli", "SELECT MAX(version) FROM hotdb_schema_version"),
+        "2.5.4"
+    );
     // the same hop without the fault, by the simulator's runner
     let clean = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(

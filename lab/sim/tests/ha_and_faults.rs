@@ -1,4 +1,4 @@
-//! Master/backup roles, the VIP check, the DR room, and every injected fault of the compute
+//! Master/backup roles, the VIP check, and every injected fault of the compute
 //! node (needs root: MariaDB of the test's own).
 
 mod common;
@@ -103,24 +103,6 @@ fn vip_check_moves_service_port() {
     );
     master.stop();
     backup.stop();
-}
-
-#[test]
-fn dr_room_keeps_only_the_management_port() {
-    let m = mariadb::get();
-    config_db(m, "ha_dr", Version(2, 5, 4));
-    let n = node(
-        "2.5.4",
-        "20190812",
-        "ha_dr",
-        &[("haMode", "2"), ("idcId", "2")],
-    );
-    n.start_ok();
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(!port_open(n.service));
-    let (code, _) = server_error(n.conn(n.manager).query_drop("online").unwrap_err());
-    assert_eq!(code, 10192);
-    n.stop();
 }
 
 #[test]

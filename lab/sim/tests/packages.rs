@@ -1,5 +1,6 @@
 //! The package generator through the binary: vendor names, `.md5` files that `md5sum -c`
-//! accepts, byte-identical output on a second run, and what the packages unpack to.
+//! accepts, byte-identical output on a later run (the fault variant too), what the packages
+//! unpack to, and the listener's script messages and faults (it needs no config DB).
 
 mod common;
 
@@ -144,4 +145,111 @@ fn daemon_faults_of_the_other_components() {
             && log.contains("fault injected: the process crashes now"),
         "{log}"
     );
+}
+
+#[test]
+fn the_fault_variant_and_later_runs_are_byte_identical_too() {
+    let names = [
+        "hotdb-server-2.5.5-ga-20191230.tar.gz",
+        "hotdb-management-2.5.5-ga-20191230.tar.gz",
+        "hotdb-backup-2.1-20200611.tar.gz",
+        "hotdb-listener-0.0.2-linux.tar.gz",
+    ];
+    let run = |dir: &std::path::Path, extra: &[&str]| {
+        let o = Command::new(SIM)
+            .arg("packages")
+            .arg("--out")
+            .arg(dir)
+            .args(extra)
+            .args(names)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o));
+    };
+    let (a, b, plain) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    run(a.path(), &["--fail-sql", "2.5.5:3"]);
+    // Later, from another working directory: the clock and the place leak into nothing.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let o = Command::new(SIM)
+        .current_dir(plain.path())
+        .args(["packages", "--out"])
+        .arg(b.path())
+        .args(["--fail-sql", "2.5.5:3"])
+        .args(names)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o));
+    run(plain.path(), &[]);
+    for name in names {
+        let x = std::fs::read(a.path().join(name)).unwrap();
+        assert_eq!(x, std::fs::read(b.path().join(name)).unwrap(), "{name}");
+        let md5 = format!("{name}.md5");
+        assert_eq!(
+            std::fs::read(a.path().join(&md5)).unwrap(),
+            std::fs::read(b.path().join(&md5)).unwrap()
+        );
+        let differs = x != std::fs::read(plain.path().join(name)).unwrap();
+        assert_eq!(
+            differs,
+            name.contains("2.5.5"),
+            "{name}: only the packages with upgrade SQL into 2.5.5 change"
+        );
+    }
+}
+
+#[test]
+fn listener_start_twice_and_stop_twice() {
+    let l = Install::new("hotdb-listener-0.0.1-linux.tar.gz");
+    let port = free_port();
+    l.write(
+        "conf/config.properties",
+        &format!("host=127.0.0.1\nport={port}\n"),
+    );
+    assert!(l.run(&["start"]).status.success());
+    let o = l.run(&["start"]);
+    assert!(
+        o.status.success() && text(&o).contains("HotDB-Listener service already running (PID: "),
+        "{}",
+        text(&o)
+    );
+    let o = l.run(&["stop"]);
+    assert!(
+        text(&o).contains("HotDB-Listener stopped success."),
+        "{}",
+        text(&o)
+    );
+    let o = l.run(&["stop"]);
+    assert!(
+        o.status.success() && text(&o).contains("HotDB-Listener service not running."),
+        "{}",
+        text(&o)
+    );
+    assert!(!port_open(port));
+}
+
+#[test]
+fn listener_start_fails_after_n_seconds() {
+    let l = Install::new("hotdb-listener-0.0.2-linux.tar.gz");
+    let port = free_port();
+    l.write(
+        "conf/config.properties",
+        &format!("host=127.0.0.1\nport={port}\n"),
+    );
+    l.sim_properties("fault.start.fail.after.s=1.2\n");
+    assert!(l.run(&["start"]).status.success(), "alive at the 1 s check");
+    assert!(wait_for(std::time::Duration::from_secs(10), || !l
+        .run(&["status"])
+        .status
+        .success()));
+    let log = l.log("logs/listener.log");
+    assert!(
+        log.contains("fault injected: start fails after 1.2 s")
+            && log.contains("HotDB-Listener start failed"),
+        "{log}"
+    );
+    assert!(!port_open(port));
 }

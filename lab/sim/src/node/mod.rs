@@ -212,8 +212,7 @@ pub fn run(home: &Path, java: &str) -> i32 {
             return 0;
         }
         if crash_at.is_some_and(|t| Instant::now() >= t) {
-            node.log.fault("the process crashes now");
-            std::process::abort();
+            crate::daemon::crash(&node.log);
         }
         ticker.tick(&node);
     }

@@ -5,6 +5,8 @@
 
 pub mod mariadb;
 pub mod node;
+pub mod platform;
+pub mod trace;
 
 use hotdb_sim::package::{self, Options};
 use std::net::{TcpListener, TcpStream};
