@@ -14,6 +14,7 @@ command -v ssh >/dev/null 2>&1 || need_apt+=(openssh-client)
 command -v tar >/dev/null 2>&1 || need_apt+=(tar)
 command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)
 command -v zip >/dev/null 2>&1 || need_apt+=(zip)
+command -v strace >/dev/null 2>&1 || need_apt+=(strace)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
