@@ -8,6 +8,7 @@ mod debug;
 mod fail;
 mod fetch;
 mod file;
+mod hotdb_admin;
 mod lineinfile;
 mod mysql_dump;
 mod mysql_exec;
@@ -41,6 +42,7 @@ static MODULES: &[&dyn Module] = &[
     &fail::Fail,
     &fetch::Fetch,
     &file::File,
+    &hotdb_admin::HotdbAdmin,
     &lineinfile::LineInFile,
     &mysql_dump::MysqlDump,
     &mysql_exec::MysqlExec,

@@ -99,10 +99,10 @@ A script is split as the `mysql` client splits it: `--`, `#` and `/* */` comment
 
 /// What one statement did.
 #[derive(Default)]
-struct Ran {
-    rows: Vec<Value>,
-    affected: u64,
-    warnings: u64,
+pub(super) struct Ran {
+    pub(super) rows: Vec<Value>,
+    pub(super) affected: u64,
+    pub(super) warnings: u64,
 }
 
 fn is_int(t: ColumnType) -> bool {
@@ -181,7 +181,7 @@ fn to_mysql(v: &Value) -> mysql_async::Value {
     }
 }
 
-fn row_json(row: Row) -> Value {
+pub(super) fn row_json(row: Row) -> Value {
     let cols: Vec<(String, ColumnType)> = row
         .columns_ref()
         .iter()
@@ -195,7 +195,9 @@ fn row_json(row: Row) -> Value {
 }
 
 /// Reads every result set of a statement; rows are kept from the first one that has rows.
-async fn drain<P: Protocol>(mut r: QueryResult<'_, 'static, P>) -> Result<Ran, mysql_async::Error> {
+pub(super) async fn drain<P: Protocol>(
+    mut r: QueryResult<'_, 'static, P>,
+) -> Result<Ran, mysql_async::Error> {
     let mut ran = Ran::default();
     let mut seen_rows = false;
     loop {
@@ -214,7 +216,7 @@ async fn drain<P: Protocol>(mut r: QueryResult<'_, 'static, P>) -> Result<Ran, m
 }
 
 /// A server error as the `mysql` client prints it; other errors as they are.
-fn describe(e: &mysql_async::Error) -> (String, Option<u16>, Option<String>) {
+pub(super) fn describe(e: &mysql_async::Error) -> (String, Option<u16>, Option<String>) {
     match e {
         mysql_async::Error::Server(s) => (
             format!("ERROR {} ({}): {}", s.code, s.state, s.message),
@@ -226,7 +228,7 @@ fn describe(e: &mysql_async::Error) -> (String, Option<u16>, Option<String>) {
     }
 }
 
-async fn run_one(
+pub(super) async fn run_one(
     conn: &mut Conn,
     text: &str,
     params: Option<Params>,

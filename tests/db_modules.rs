@@ -522,3 +522,16 @@ fn ssh_root_exec_through_the_ssh_forward_and_dump_on_the_host() {
     assert!(hits.is_empty(), "password on command lines: {hits:?}");
     assert!(leftovers.is_empty(), "option files left: {leftovers:?}");
 }
+
+/// hotdb_admin speaks to any MySQL-protocol port; its HotDB commands are proven in the lab.
+/// Here: rows, expect conditions, the server's error code, retries, check mode.
+#[test]
+fn hotdb_admin_rows_expectations_and_errors() {
+    let lab = Lab::new();
+    let tasks = format!(
+        "    - hotdb_admin:\n        command: show databases\n{LOGIN}        expect: {{rows_min: 2, any_row: {{Database: mysql}}}}\n      register: dbs\n    - hotdb_admin:\n        command: show databases\n{LOGIN}        expect: {{rows: 999}}\n        timeout: 2\n        sleep: 1\n      register: never\n      ignore_errors: true\n    - hotdb_admin:\n        command: show @@cluster\n{LOGIN}      register: bad\n      ignore_errors: true\n    - hotdb_admin:\n        command: \"do sleep(0)\"\n{LOGIN}      register: would\n      check_mode: true\n    - assert:\n        that:\n          - dbs.rows | length >= 2 and not dbs.changed\n          - never is failed and never.attempts >= 2 and 'expected 999' in never.msg\n          - bad is failed and bad.error_code == 1064\n          - would is changed and would.rows is not defined\n",
+    );
+    let r = run(&lab, &tasks, &[]);
+    r.assert_code(0);
+    r.assert_recap("h1", "failed=0");
+}
