@@ -19,6 +19,7 @@ mod ping;
 mod remote_file;
 mod replace;
 mod script;
+mod service;
 pub mod set_fact;
 mod setup;
 mod slurp;
@@ -52,6 +53,7 @@ static MODULES: &[&dyn Module] = &[
     &command::Raw,
     &replace::Replace,
     &script::Script,
+    &service::Service,
     &set_fact::SetFact,
     &setup::Setup,
     &command::Shell,

@@ -70,13 +70,13 @@ ports: [{host, port, state, ok}] as last seen",
 };
 
 #[derive(Clone, Debug)]
-struct Want {
-    host: String,
-    port: i64,
-    state: String,
+pub(super) struct Want {
+    pub(super) host: String,
+    pub(super) port: i64,
+    pub(super) state: String,
 }
 
-fn wanted(args: &Args) -> Result<Vec<Want>, String> {
+pub(super) fn wanted(args: &Args) -> Result<Vec<Want>, String> {
     let host = args.str("host").unwrap_or("127.0.0.1").to_string();
     let state = args.str("state").unwrap_or("started").to_string();
     let mut out = Vec::new();
@@ -164,13 +164,9 @@ fn timeout_message(wants: &[Want], ok: &[bool]) -> String {
     format!("Timeout when waiting for {}", missing.join(", "))
 }
 
-/// The shell script that waits on the target; prints `ok|timeout SECONDS BITS`.
-fn target_script(wants: &[Want], args: &Args) -> String {
-    let ct = args.int("connect_timeout").unwrap_or(5).max(1);
-    let timeout = args.int("timeout").unwrap_or(300).max(0);
-    let delay = args.int("delay").unwrap_or(0).max(0);
-    let sleep = args.int("sleep").unwrap_or(1).max(0);
-    let search = args.string("search_regex");
+/// Shell functions `c0`, `c1`, ... that each succeed when one port is in its state
+/// (every probe runs in its own subshell, so the helpers of wait_for stay apart).
+pub(super) fn port_checks(wants: &[Want], ct: i64, search: Option<&str>) -> String {
     let states: Vec<&str> = TCP_STATES
         .iter()
         .filter(|(n, _)| {
@@ -182,16 +178,14 @@ fn target_script(wants: &[Want], args: &Args) -> String {
         .map(|(_, c)| *c)
         .collect();
     let mut script = String::new();
-    let mut checks = Vec::new();
     for (i, w) in wants.iter().enumerate() {
-        // Each check is a function running in a subshell, so the probe helpers stay apart.
         let body = match w.state.as_str() {
             "drained" => format!(
                 "{}[ \"$(active)\" = 0 ]",
                 drain_probe(&w.host, w.port, &states, &[])
             ),
             "stopped" => format!("{}! probe 0", port_probe(&w.host, w.port, ct, false)),
-            _ => match &search {
+            _ => match search {
                 Some(re) if wants.len() == 1 => format!(
                     "{}probe 1 | grep -qE -e {}",
                     port_probe(&w.host, w.port, ct, true),
@@ -201,10 +195,21 @@ fn target_script(wants: &[Want], args: &Args) -> String {
             },
         };
         script.push_str(&format!("c{i}() (\n{body}\n)\n"));
-        checks.push(format!(
-            "if c{i}; then b=\"${{b}}1\"; else b=\"${{b}}0\"; all=; fi"
-        ));
     }
+    script
+}
+
+/// The shell script that waits on the target; prints `ok|timeout SECONDS BITS`.
+fn target_script(wants: &[Want], args: &Args) -> String {
+    let ct = args.int("connect_timeout").unwrap_or(5).max(1);
+    let timeout = args.int("timeout").unwrap_or(300).max(0);
+    let delay = args.int("delay").unwrap_or(0).max(0);
+    let sleep = args.int("sleep").unwrap_or(1).max(0);
+    let search = args.string("search_regex");
+    let mut script = port_checks(wants, ct, search.as_deref());
+    let checks: Vec<String> = (0..wants.len())
+        .map(|i| format!("if c{i}; then b=\"${{b}}1\"; else b=\"${{b}}0\"; all=; fi"))
+        .collect();
     script.push_str(&format!(
         "s0=$(date +%s); end=$((s0 + {timeout}))\n\
          [ {delay} -gt 0 ] && sleep {delay}\n\
