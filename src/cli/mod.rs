@@ -3,6 +3,7 @@
 
 mod config;
 mod extra_vars;
+mod lab;
 mod listing;
 mod prompt;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Inventory(InventoryArgs),
     /// Show a module's documentation.
     Doc(DocArgs),
+    /// The lab: a HotDB cluster of network namespaces on this machine (root).
+    Lab(lab::LabArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -174,7 +177,7 @@ pub struct DocArgs {
     pub list: bool,
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "inventory", "doc", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "inventory", "doc", "lab", "help"];
 
 /// Entry point: returns the process exit code.
 pub fn main() -> i32 {
@@ -207,6 +210,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run(*args),
         Command::Inventory(args) => inventory(args),
         Command::Doc(args) => doc(args),
+        Command::Lab(args) => lab::main(args),
     }
 }
 

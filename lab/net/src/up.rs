@@ -1,0 +1,802 @@
+//! `hotplay lab up`: bridge, namespaces, per-host file views, sshd, MariaDB, the
+//! components of the chosen version, keepalived, and the inventory.
+
+use crate::host::{self, in_host, ip, run, run_stdin, spawn_detached, wait_for};
+use crate::state::{Host, Resource, State, start_time};
+use hotdb_sim::catalog::{RELEASES, Release, Version};
+use hotdb_sim::package::{self, Options};
+use hotdb_sim::sql::{Database, install_script};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct UpOptions {
+    pub dir: PathBuf,
+    pub topology: String,
+    pub version: String,
+    pub subnet: String,
+    pub force: bool,
+    /// The simulator executable shipped in the packages (hotplay itself: it runs as
+    /// `hotdb-sim` when called by that name).
+    pub sim_binary: PathBuf,
+}
+
+pub const TOPOLOGIES: &[&str] = &["single", "master-backup"];
+pub const CONFIG_USER: &str = "hotdb_config";
+pub const CLOUD_USER: &str = "hotdb_cloud";
+pub const HOTDB_UID: u32 = 2089;
+
+/// Host name, last octet, roles.
+fn hosts_of(topology: &str) -> Result<Vec<(&'static str, u8, Vec<&'static str>)>, String> {
+    let common = [
+        ("mgmt", 20, vec!["management"]),
+        ("configdb", 30, vec!["configdb"]),
+        ("client", 50, vec!["client"]),
+    ];
+    let mut out = match topology {
+        "single" => vec![("hotdb1", 11, vec!["compute-single"])],
+        "master-backup" => vec![
+            ("hotdb1", 11, vec!["compute-master"]),
+            ("hotdb2", 12, vec!["compute-backup"]),
+        ],
+        "multi-node" | "dr" | "full" => {
+            return Err(format!(
+                "topology {topology} is not built yet (available: {})",
+                TOPOLOGIES.join(", ")
+            ));
+        }
+        other => {
+            return Err(format!(
+                "unknown topology {other} (available: {})",
+                TOPOLOGIES.join(", ")
+            ));
+        }
+    };
+    out.extend(common);
+    Ok(out)
+}
+
+/// `2.5.3` (the newest build of that version) or `2.5.3-20190801`.
+pub fn release_of(text: &str) -> Result<Release, String> {
+    let (v, date) = match text.split_once('-') {
+        Some((v, d)) => (v, Some(d)),
+        None => (text, None),
+    };
+    let version = Version::parse(v).ok_or_else(|| format!("bad version {text:?}"))?;
+    RELEASES
+        .iter()
+        .rev()
+        .find(|r| r.version == version && date.is_none_or(|d| d == r.date))
+        .copied()
+        .ok_or_else(|| {
+            let known: Vec<String> = RELEASES
+                .iter()
+                .map(|r| format!("{}-{}", r.version, r.date))
+                .collect();
+            format!("no build {text} (known: {})", known.join(", "))
+        })
+}
+
+pub fn is_compute(roles: &[String]) -> bool {
+    roles.iter().any(|r| r.starts_with("compute-"))
+}
+
+pub fn up(opts: &UpOptions) -> Result<State, String> {
+    let started = Instant::now();
+    crate::require_root()?;
+    host::check_tools()?;
+    let release = release_of(&opts.version)?;
+    let layout = hosts_of(&opts.topology)?;
+    let net = crate::parse_subnet(&opts.subnet)?;
+    let dir = opts.dir.clone();
+    if State::load(&dir)?.is_some() {
+        if !opts.force {
+            return Err(format!(
+                "a lab already exists in {}: `hotplay lab down --dir {}` first, or `up --force` to rebuild it",
+                dir.display(),
+                dir.display()
+            ));
+        }
+        crate::down(&dir)?;
+    }
+    if dir.exists()
+        && dir
+            .read_dir()
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(format!(
+            "{} exists and is not empty: the lab needs a directory of its own",
+            dir.display()
+        ));
+    }
+    crate::check_subnet_free(net)?;
+    let addr = |last: u8| format!("{}.{}.{}.{last}", net[0], net[1], net[2]);
+    let prefix = crate::prefix_of(&dir);
+    if Path::new(&format!("/run/netns/{prefix}-{}", layout[0].0)).exists() {
+        return Err(format!(
+            "network namespace {prefix}-{} exists without a state file in {}: another lab uses this directory's names; remove it with `ip netns del`",
+            layout[0].0,
+            dir.display()
+        ));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755));
+    let mut st = State {
+        dir: dir.clone(),
+        prefix: prefix.clone(),
+        topology: opts.topology.clone(),
+        version: format!("{}-{}", release.version, release.date),
+        subnet: opts.subnet.clone(),
+        vip: (opts.topology == "master-backup").then(|| addr(100)),
+        hosts: Vec::new(),
+        resources: Vec::new(),
+    };
+    st.record(Resource::Dir { path: dir.clone() })?;
+    let result = build(&mut st, opts, release, &layout, &addr);
+    if let Err(e) = result {
+        return Err(format!(
+            "{e}\n(the lab is half built: `hotplay lab down --dir {}` removes it)",
+            dir.display()
+        ));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let _ = std::fs::write(dir.join("up-time.txt"), format!("{secs:.1}\n"));
+    Ok(st)
+}
+
+fn mkdir(p: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))
+}
+
+fn write(p: &Path, text: &str) -> Result<(), String> {
+    if let Some(d) = p.parent() {
+        mkdir(d)?;
+    }
+    std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
+}
+
+fn build(
+    st: &mut State,
+    opts: &UpOptions,
+    release: Release,
+    layout: &[(&'static str, u8, Vec<&'static str>)],
+    addr: &dyn Fn(u8) -> String,
+) -> Result<(), String> {
+    let dir = st.dir.clone();
+    let prefix = st.prefix.clone();
+    // Packages, generated in the background while the network comes up.
+    let pkg_dir = dir.join("packages");
+    let sim_binary = opts.sim_binary.clone();
+    let mut wanted = vec![
+        release.server_package(),
+        release.management_package(),
+        "jdk-7u80-linux-x64.tar.gz".to_string(),
+    ];
+    if release.version >= Version(2, 5, 6) {
+        wanted.push("OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz".into());
+    }
+    let wanted_bg = wanted.clone();
+    let pkg_dir_bg = pkg_dir.clone();
+    let packages = std::thread::spawn(move || -> Result<(), String> {
+        let bytes = std::fs::read(&sim_binary)
+            .map_err(|e| format!("cannot read {}: {e}", sim_binary.display()))?;
+        let o = Options {
+            sim_binary: std::sync::Arc::new(bytes),
+            fail_sql: None,
+        };
+        package::generate(&pkg_dir_bg, &wanted_bg, &o)
+            .map(|_| ())
+            .map_err(|e| format!("generating packages: {e}"))
+    });
+
+    // The user key, for root and hotdb on every host.
+    let key = dir.join("id_ed25519");
+    run(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C"])
+        .arg(format!("hotplay-lab@{prefix}"))
+        .arg("-f")
+        .arg(&key))?;
+    let pubkey = std::fs::read_to_string(dir.join("id_ed25519.pub")).map_err(|e| e.to_string())?;
+
+    // The bridge, with the controller's address .1.
+    let bridge = format!("{prefix}-br");
+    st.record(Resource::Bridge {
+        name: bridge.clone(),
+    })?;
+    ip(&["link", "add", &bridge, "type", "bridge"])?;
+    ip(&["addr", "add", &format!("{}/24", addr(1)), "dev", &bridge])?;
+    ip(&["link", "set", &bridge, "up"])?;
+
+    let (passwd, shadow, group) = accounts()?;
+    let mut known_hosts = String::new();
+    for (i, (name, last, roles)) in layout.iter().enumerate() {
+        let ns = format!("{prefix}-{name}");
+        let veth = format!("{prefix}-v{i}");
+        let peer = format!("{prefix}-p{i}");
+        let a = addr(*last);
+        st.record(Resource::Netns { name: ns.clone() })?;
+        ip(&["netns", "add", &ns])?;
+        st.record(Resource::Veth { name: veth.clone() })?;
+        ip(&["link", "add", &veth, "type", "veth", "peer", "name", &peer])?;
+        ip(&["link", "set", &peer, "netns", &ns])?;
+        ip(&["-n", &ns, "link", "set", &peer, "name", "eth0"])?;
+        ip(&["-n", &ns, "addr", "add", &format!("{a}/24"), "dev", "eth0"])?;
+        ip(&["-n", &ns, "link", "set", "eth0", "up"])?;
+        ip(&["-n", &ns, "link", "set", "lo", "up"])?;
+        ip(&["link", "set", &veth, "master", &bridge])?;
+        ip(&["link", "set", &veth, "up"])?;
+
+        // The host's own files.
+        let h = st.host_dir(name);
+        for d in [
+            "usr-local/hotdb",
+            "root/.ssh",
+            "home/hotdb/.ssh",
+            "run/sshd",
+            "keepalived",
+            "etc",
+            "ssh",
+            "logs",
+            "mysql",
+        ] {
+            mkdir(&h.join(d))?;
+        }
+        write(&h.join("root/.ssh/authorized_keys"), &pubkey)?;
+        write(&h.join("home/hotdb/.ssh/authorized_keys"), &pubkey)?;
+        write(
+            &h.join("root/.bashrc"),
+            "# lab host root: a clean shell\nexport PS1='\\u@\\h:\\w\\$ '\n",
+        )?;
+        write(
+            &h.join("root/.profile"),
+            "[ -f ~/.bashrc ] && . ~/.bashrc\n",
+        )?;
+        let _ = std::fs::set_permissions(h.join("root"), std::fs::Permissions::from_mode(0o700));
+        run(Command::new("chown")
+            .args(["-R", &format!("{HOTDB_UID}:{HOTDB_UID}")])
+            .arg(h.join("home/hotdb")))?;
+        write(&h.join("etc/passwd"), &passwd)?;
+        write(&h.join("etc/shadow"), &shadow)?;
+        write(&h.join("etc/group"), &group)?;
+        write(&h.join("etc/hostname"), &format!("{name}\n"))?;
+        let _ =
+            std::fs::set_permissions(h.join("etc/shadow"), std::fs::Permissions::from_mode(0o640));
+        let mut mounts: Vec<(PathBuf, &str)> = vec![
+            (h.join("usr-local"), "/usr/local"),
+            (h.join("root"), "/root"),
+            (h.join("home"), "/home"),
+            (h.join("run"), "/run"),
+            (h.join("etc/passwd"), "/etc/passwd"),
+            (h.join("etc/shadow"), "/etc/shadow"),
+            (h.join("etc/group"), "/etc/group"),
+        ];
+        if Path::new("/etc/hostname").is_file() {
+            mounts.push((h.join("etc/hostname"), "/etc/hostname"));
+        }
+        if Path::new("/etc/keepalived").is_dir() {
+            mounts.push((h.join("keepalived"), "/etc/keepalived"));
+        }
+        if roles.contains(&"configdb") && Path::new("/var/lib/mysql").is_dir() {
+            mounts.push((h.join("mysql"), "/var/lib/mysql"));
+        }
+        let ready = h.join("holder.ready");
+        let mut script = format!("set -e\nhostname {name}\n");
+        for (src, target) in &mounts {
+            let _ = writeln!(script, "mount --bind '{}' '{target}'", src.display());
+        }
+        let _ = writeln!(script, "touch '{}'\nexec sleep infinity", ready.display());
+        let mut cmd = Command::new("ip");
+        cmd.args([
+            "netns",
+            "exec",
+            &ns,
+            "unshare",
+            "--mount",
+            "--uts",
+            "--propagation",
+            "private",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ]);
+        let pid = spawn_detached(cmd, &h.join("logs/holder.log"))?;
+        st.record(Resource::Process {
+            pid,
+            start_time: start_time(pid).unwrap_or(0),
+            host: name.to_string(),
+            what: "namespace holder".into(),
+        })?;
+        if !wait_for(Duration::from_secs(10), || {
+            ready.exists() || !host::alive(pid)
+        }) || !ready.exists()
+        {
+            let log = std::fs::read_to_string(h.join("logs/holder.log")).unwrap_or_default();
+            return Err(format!(
+                "host {name}: its mount namespace did not come up: {}",
+                log.trim()
+            ));
+        }
+        for (src, target) in &mounts {
+            st.resources.push(Resource::Mount {
+                host: name.to_string(),
+                source: src.clone(),
+                target: target.to_string(),
+            });
+        }
+        st.hosts.push(Host {
+            name: name.to_string(),
+            address: a.clone(),
+            netns: ns.clone(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            holder_pid: pid,
+        });
+        st.save()?;
+
+        // sshd: own host key and config, on port 22 of the host's address.
+        let hk = h.join("ssh/ssh_host_ed25519_key");
+        run(Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", name])
+            .arg("-f")
+            .arg(&hk))?;
+        let hostpub = std::fs::read_to_string(h.join("ssh/ssh_host_ed25519_key.pub"))
+            .map_err(|e| e.to_string())?;
+        let mut kparts = hostpub.split_whitespace();
+        let _ = writeln!(
+            known_hosts,
+            "{a},{name} {} {}",
+            kparts.next().unwrap_or(""),
+            kparts.next().unwrap_or("")
+        );
+        let cfg = h.join("ssh/sshd_config");
+        write(
+            &cfg,
+            &format!(
+                "# sshd of lab host {name}\nPort 22\nListenAddress {a}\nHostKey {}\nPidFile /run/sshd.pid\nUsePAM no\nPermitRootLogin prohibit-password\nPubkeyAuthentication yes\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nAuthorizedKeysFile .ssh/authorized_keys\nStrictModes no\nPrintMotd no\nAcceptEnv LANG LC_*\nSubsystem sftp /usr/lib/openssh/sftp-server\nMaxSessions 50\nMaxStartups 50:30:100\n",
+                hk.display()
+            ),
+        )?;
+        let _ =
+            std::fs::set_permissions(h.join("run/sshd"), std::fs::Permissions::from_mode(0o755));
+        run(in_host(pid, "/usr/sbin/sshd")
+            .arg("-f")
+            .arg(&cfg)
+            .arg("-E")
+            .arg(h.join("logs/sshd.log")))?;
+        let pidfile = h.join("run/sshd.pid");
+        if !wait_for(Duration::from_secs(5), || {
+            host::read_pid(&pidfile).is_some()
+        }) {
+            return Err(format!(
+                "host {name}: sshd did not start (see {})",
+                h.join("logs/sshd.log").display()
+            ));
+        }
+        let spid = host::read_pid(&pidfile).unwrap_or(0);
+        st.record(Resource::Process {
+            pid: spid,
+            start_time: start_time(spid).unwrap_or(0),
+            host: name.to_string(),
+            what: "sshd".into(),
+        })?;
+    }
+    write(&dir.join("known_hosts"), &known_hosts)?;
+
+    // The config DB (MariaDB) and its schemas at the starting version.
+    let configdb = st
+        .hosts
+        .iter()
+        .find(|h| h.roles.iter().any(|r| r == "configdb"))
+        .cloned()
+        .ok_or("no configdb host")?;
+    start_mariadb(st, &configdb, release.version)?;
+
+    packages
+        .join()
+        .map_err(|_| "the package generator panicked".to_string())??;
+
+    // Components.
+    let hosts = st.hosts.clone();
+    let master_addr = hosts
+        .iter()
+        .find(|h| h.roles.iter().any(|r| r == "compute-master"))
+        .map(|h| h.address.clone());
+    let mut starts = Vec::new();
+    for h in &hosts {
+        let hd = st.host_dir(&h.name);
+        let base = hd.join("usr-local/hotdb");
+        let role = h.roles[0].as_str();
+        let component = match role {
+            r if r.starts_with("compute-") => release.server_package(),
+            "management" => release.management_package(),
+            _ => continue,
+        };
+        for p in &wanted {
+            if p.starts_with("jdk-7u80") || *p == component {
+                run(Command::new("tar")
+                    .arg("-xzf")
+                    .arg(pkg_dir.join(p))
+                    .arg("-C")
+                    .arg(&base))?;
+            }
+        }
+        let _ = std::os::unix::fs::symlink("jdk1.7.0_80", base.join("jdk"));
+        if release.version >= Version(2, 5, 6) {
+            let jdk8 = hd.join("usr-local/jdk8");
+            mkdir(&jdk8)?;
+            run(Command::new("tar")
+                .arg("-xzf")
+                .arg(pkg_dir.join("OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz"))
+                .arg("-C")
+                .arg(&jdk8))?;
+        }
+        if role.starts_with("compute-") {
+            let home = base.join("hotdb-server");
+            let mut values: BTreeMap<String, String> = BTreeMap::new();
+            values.insert(
+                "url".into(),
+                format!("jdbc:mysql://{}:3306/hotdb_config", configdb.address),
+            );
+            values.insert("username".into(), CONFIG_USER.into());
+            values.insert("password".into(), CONFIG_USER.into());
+            values.insert("haMode".into(), "0".into());
+            values.insert(
+                "serverId".into(),
+                h.name.trim_start_matches("hotdb").to_string(),
+            );
+            match role {
+                "compute-master" => {
+                    values.insert("haState".into(), "master".into());
+                }
+                "compute-backup" => {
+                    values.insert("haState".into(), "backup".into());
+                    values.insert(
+                        "haNodeHost".into(),
+                        format!("{}:3325", master_addr.clone().unwrap_or_default()),
+                    );
+                }
+                _ => {}
+            }
+            if let Some(vip) = &st.vip {
+                values.insert("VIP".into(), vip.clone());
+            }
+            write(
+                &home.join("conf/server.xml"),
+                &hotdb_sim::package::server::server_xml(release.version, &values),
+            )?;
+            if role != "compute-single" {
+                let which = if role == "compute-master" {
+                    "master"
+                } else {
+                    "backup"
+                };
+                let vendor =
+                    std::fs::read_to_string(home.join(format!("conf/keepalived.conf.{which}")))
+                        .map_err(|e| e.to_string())?;
+                write(
+                    &hd.join("keepalived/keepalived.conf"),
+                    &keepalived_conf(&vendor, st.vip.as_deref().unwrap_or("")),
+                )?;
+            }
+        } else {
+            let home = base.join("hotdb-management");
+            let props = std::fs::read_to_string(home.join("conf/application.properties"))
+                .map_err(|e| e.to_string())?;
+            write(
+                &home.join("conf/application.properties"),
+                &props.replace("127.0.0.1:3306", &format!("{}:3306", configdb.address)),
+            )?;
+        }
+        run(Command::new("chown")
+            .args(["-R", &format!("{HOTDB_UID}:{HOTDB_UID}")])
+            .arg(&base))?;
+        starts.push(h.clone());
+    }
+    // Start every component at once: their start scripts each wait a second.
+    let mut threads = Vec::new();
+    for h in starts.clone() {
+        let script = if is_compute(&h.roles) {
+            "/usr/local/hotdb/hotdb-server/bin/hotdb_server"
+        } else {
+            "/usr/local/hotdb/hotdb-management/bin/hotdb_management"
+        };
+        threads.push(std::thread::spawn(move || {
+            run(in_host(h.holder_pid, "sh").args([script, "start"])).map(|_| ())
+        }));
+    }
+    for t in threads {
+        t.join()
+            .map_err(|_| "a start thread panicked".to_string())??;
+    }
+    for h in &starts {
+        let hd = st.host_dir(&h.name);
+        let (pidfile, what) = if is_compute(&h.roles) {
+            (
+                hd.join("usr-local/hotdb/hotdb-server/run/hotdb-server.pid"),
+                "hotdb-server",
+            )
+        } else {
+            (
+                hd.join("usr-local/hotdb/hotdb-management/run/hotdb-management.pid"),
+                "hotdb-management",
+            )
+        };
+        let pid = host::read_pid(&pidfile).unwrap_or(0);
+        st.record(Resource::Process {
+            pid,
+            start_time: start_time(pid).unwrap_or(0),
+            host: h.name.clone(),
+            what: what.into(),
+        })?;
+        if is_compute(&h.roles) && st.vip.is_some() {
+            let cmd = {
+                let mut c = in_host(h.holder_pid, "keepalived");
+                c.args([
+                    "-n",
+                    "-l",
+                    "-D",
+                    "-f",
+                    "/etc/keepalived/keepalived.conf",
+                    "-p",
+                    "/run/keepalived.pid",
+                    "-r",
+                    "/run/keepalived_vrrp.pid",
+                    "-c",
+                    "/run/keepalived_checkers.pid",
+                ]);
+                c
+            };
+            let kpid = spawn_detached(cmd, &hd.join("logs/keepalived.log"))?;
+            st.record(Resource::Process {
+                pid: kpid,
+                start_time: start_time(kpid).unwrap_or(0),
+                host: h.name.clone(),
+                what: "keepalived".into(),
+            })?;
+        }
+    }
+    write_inventory(st)?;
+    // Ready: management ports, the VIP on the master, the service port through it.
+    for h in &starts {
+        let port = if is_compute(&h.roles) { 3325 } else { 3324 };
+        if !wait_for(Duration::from_secs(20), || {
+            host::port_open(&h.address, port)
+        }) {
+            return Err(format!(
+                "host {}: port {port} did not open (see its logs under {})",
+                h.name,
+                st.host_dir(&h.name).join("usr-local/hotdb").display()
+            ));
+        }
+    }
+    let service = st
+        .vip
+        .clone()
+        .or_else(|| {
+            hosts
+                .iter()
+                .find(|h| is_compute(&h.roles))
+                .map(|h| h.address.clone())
+        })
+        .unwrap_or_default();
+    if !wait_for(Duration::from_secs(25), || host::port_open(&service, 3323)) {
+        return Err(format!(
+            "the service port {service}:3323 did not open (keepalived log: {})",
+            st.host_dir("hotdb1").join("logs/keepalived.log").display()
+        ));
+    }
+    Ok(())
+}
+
+/// The vendor's keepalived.conf with this lab's interface and VIP, and the script user set
+/// (keepalived refuses to run scripts as root otherwise).
+pub fn keepalived_conf(vendor: &str, vip: &str) -> String {
+    vendor
+        .replace(
+            "192.168.200.140/24 dev eth1 label eth1:1",
+            &format!("{vip}/24 dev eth0 label eth0:1"),
+        )
+        .replace("interface eth1", "interface eth0")
+        .replace(
+            "    router_id HotDB Server-ha\n",
+            "    router_id HotDB Server-ha\n    script_user root\n    enable_script_security\n",
+        )
+}
+
+/// The machine's account files with root's password field set to `*` (sshd without PAM
+/// refuses locked accounts) and a `hotdb` user added.
+fn accounts() -> Result<(String, String, String), String> {
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"));
+    let mut passwd: String = read("/etc/passwd")?
+        .lines()
+        .filter(|l| !l.starts_with("hotdb:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let mut shadow: String = read("/etc/shadow")?
+        .lines()
+        .filter(|l| !l.starts_with("hotdb:"))
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(':').collect();
+            if f.len() > 1 && f[0] == "root" {
+                f[1] = "*";
+            }
+            format!("{}\n", f.join(":"))
+        })
+        .collect();
+    let mut group: String = read("/etc/group")?
+        .lines()
+        .filter(|l| !l.starts_with("hotdb:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let _ = writeln!(
+        passwd,
+        "hotdb:x:{HOTDB_UID}:{HOTDB_UID}:HotDB:/home/hotdb:/bin/bash"
+    );
+    let _ = writeln!(shadow, "hotdb:*:19000:0:99999:7:::");
+    let _ = writeln!(group, "hotdb:x:{HOTDB_UID}:");
+    Ok((passwd, shadow, group))
+}
+
+fn start_mariadb(st: &mut State, h: &Host, version: Version) -> Result<(), String> {
+    let hd = st.host_dir(&h.name);
+    mkdir(&hd.join("run/mysqld"))?;
+    run(in_host(h.holder_pid, "mariadb-install-db").args([
+        "--no-defaults",
+        "--datadir=/var/lib/mysql",
+        "--user=root",
+        "--skip-test-db",
+        "--auth-root-authentication-method=socket",
+    ]))?;
+    let mut cmd = in_host(h.holder_pid, "mariadbd");
+    cmd.args([
+        "--no-defaults",
+        "--datadir=/var/lib/mysql",
+        "--socket=/run/mysqld/mysqld.sock",
+        "--port=3306",
+        "--pid-file=/run/mysqld/mysqld.pid",
+        "--user=root",
+        "--skip-name-resolve",
+        "--innodb-buffer-pool-size=32M",
+        "--character-set-server=utf8mb4",
+    ])
+    .arg(format!("--bind-address={}", h.address))
+    .arg(format!(
+        "--log-error={}",
+        hd.join("logs/mariadb.err").display()
+    ));
+    let pid = spawn_detached(cmd, &hd.join("logs/mariadb.log"))?;
+    st.record(Resource::Process {
+        pid,
+        start_time: start_time(pid).unwrap_or(0),
+        host: h.name.clone(),
+        what: "mariadbd".into(),
+    })?;
+    let sock = hd.join("run/mysqld/mysqld.sock");
+    if !wait_for(Duration::from_secs(30), || {
+        sock.exists() && host::port_open(&h.address, 3306)
+    }) {
+        let log = std::fs::read_to_string(hd.join("logs/mariadb.err")).unwrap_or_default();
+        return Err(format!(
+            "MariaDB on {} did not start: {}",
+            h.name,
+            log.trim()
+        ));
+    }
+    let client = |db: Option<&str>, sql: &str| -> Result<(), String> {
+        let mut c = in_host(h.holder_pid, "mariadb");
+        c.args([
+            "--socket=/run/mysqld/mysqld.sock",
+            "-uroot",
+            "--default-character-set=utf8",
+        ]);
+        if let Some(d) = db {
+            c.arg(d);
+        }
+        run_stdin(&mut c, Some(sql.as_bytes())).map(|_| ())
+    };
+    client(
+        None,
+        &format!(
+            "CREATE DATABASE hotdb_config DEFAULT CHARACTER SET utf8;\nCREATE DATABASE hotdb_cloud_config DEFAULT CHARACTER SET utf8;\n\
+         CREATE USER '{CONFIG_USER}'@'%' IDENTIFIED BY '{CONFIG_USER}';\nGRANT ALL ON hotdb_config.* TO '{CONFIG_USER}'@'%';\n\
+         CREATE USER '{CLOUD_USER}'@'%' IDENTIFIED BY '{CLOUD_USER}';\nGRANT ALL ON hotdb_cloud_config.* TO '{CLOUD_USER}'@'%';\n\
+         GRANT SELECT ON hotdb_config.* TO '{CLOUD_USER}'@'%';\nFLUSH PRIVILEGES;\n"
+        ),
+    )?;
+    client(
+        Some("hotdb_config"),
+        &install_script(Database::Config, version),
+    )?;
+    client(
+        Some("hotdb_cloud_config"),
+        &install_script(Database::CloudConfig, version),
+    )?;
+    Ok(())
+}
+
+/// `inventory.ini` in the shape of the bundled playbooks' examples, plus `ssh_config`.
+pub fn write_inventory(st: &State) -> Result<(), String> {
+    let dir = &st.dir;
+    let key = dir.join("id_ed25519");
+    let kh = dir.join("known_hosts");
+    let mut inv = format!(
+        "# The lab in {} ({} topology, HotDB {}), written by `hotplay lab up`.\n",
+        dir.display(),
+        st.topology,
+        st.version
+    );
+    let groups: &[(&str, &str)] = &[
+        ("hotdb_master", "compute-master"),
+        ("hotdb_backup", "compute-backup"),
+        ("hotdb_single", "compute-single"),
+        ("hotdb_management", "management"),
+        ("hotdb_configdb", "configdb"),
+        ("hotdb_client", "client"),
+    ];
+    for (group, role) in groups {
+        let members: Vec<&Host> = st
+            .hosts
+            .iter()
+            .filter(|h| h.roles.iter().any(|r| r == role))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let _ = writeln!(inv, "\n[{group}]");
+        for h in members {
+            let _ = writeln!(inv, "{} ansible_host={}", h.name, h.address);
+        }
+    }
+    let _ = writeln!(inv, "\n[hotdb_server:children]");
+    for g in ["hotdb_master", "hotdb_backup", "hotdb_single"] {
+        if inv.contains(&format!("[{g}]")) {
+            let _ = writeln!(inv, "{g}");
+        }
+    }
+    let _ = writeln!(
+        inv,
+        "\n[all:vars]\nansible_user=root\nansible_ssh_private_key_file={}",
+        key.display()
+    );
+    let _ = writeln!(
+        inv,
+        "ansible_ssh_common_args='-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes'",
+        kh.display()
+    );
+    let _ = writeln!(
+        inv,
+        "hotdb_install_base=/usr/local/hotdb\nhotdb_version={}",
+        st.version
+    );
+    if let Some(vip) = &st.vip {
+        let _ = writeln!(inv, "hotdb_vip={vip}");
+    }
+    if let Some(c) = st
+        .hosts
+        .iter()
+        .find(|h| h.roles.iter().any(|r| r == "configdb"))
+    {
+        let _ = writeln!(
+            inv,
+            "hotdb_configdb_host={}\nhotdb_configdb_port=3306\nhotdb_config_user={CONFIG_USER}\nhotdb_config_password={CONFIG_USER}\nhotdb_cloud_user={CLOUD_USER}\nhotdb_cloud_password={CLOUD_USER}",
+            c.address
+        );
+    }
+    write(&dir.join("inventory.ini"), &inv)?;
+    let mut cfg = String::new();
+    for h in &st.hosts {
+        let _ = writeln!(
+            cfg,
+            "Host {}\n    HostName {}\n    User root\n    IdentityFile {}\n    IdentitiesOnly yes\n    UserKnownHostsFile {}\n    StrictHostKeyChecking yes\n    LogLevel ERROR\n",
+            h.name,
+            h.address,
+            key.display(),
+            kh.display()
+        );
+    }
+    write(&dir.join("ssh_config"), &cfg)
+}
