@@ -168,6 +168,7 @@ fn build(
 ) -> Result<(), String> {
     let dir = st.dir.clone();
     let prefix = st.prefix.clone();
+    let mut phases = Phases::new(dir.join("up-phases.txt"));
     // Packages, generated in the background while the network comes up.
     let pkg_dir = dir.join("packages");
     let sim_binary = opts.sim_binary.clone();
@@ -386,6 +387,7 @@ fn build(
     }
     write(&dir.join("known_hosts"), &known_hosts)?;
 
+    phases.mark("bridge, namespaces, mounts, sshds");
     // The config DB (MariaDB) and its schemas at the starting version.
     let configdb = st
         .hosts
@@ -395,10 +397,12 @@ fn build(
         .ok_or("no configdb host")?;
     start_mariadb(st, &configdb, release.version)?;
 
+    phases.mark("MariaDB: install-db, start, schemas");
     packages
         .join()
         .map_err(|_| "the package generator panicked".to_string())??;
 
+    phases.mark("packages (generated in parallel since the start)");
     // Components.
     let hosts = st.hosts.clone();
     let master_addr = hosts
@@ -496,6 +500,7 @@ fn build(
             .arg(&base))?;
         starts.push(h.clone());
     }
+    phases.mark("unpack and configure");
     // Start every component at once: their start scripts each wait a second.
     let mut threads = Vec::new();
     for h in starts.clone() {
@@ -559,6 +564,7 @@ fn build(
             })?;
         }
     }
+    phases.mark("start scripts, keepalived");
     write_inventory(st)?;
     // Ready: management ports, the VIP on the master, the service port through it.
     for h in &starts {
@@ -589,6 +595,7 @@ fn build(
             st.host_dir("hotdb1").join("logs/keepalived.log").display()
         ));
     }
+    phases.mark("ports open, VIP on the master, service port through it");
     Ok(())
 }
 
@@ -799,4 +806,31 @@ pub fn write_inventory(st: &State) -> Result<(), String> {
         );
     }
     write(&dir.join("ssh_config"), &cfg)
+}
+
+/// Time per phase of `up`, written to `<dir>/up-phases.txt` as it goes.
+struct Phases {
+    file: PathBuf,
+    last: Instant,
+    text: String,
+}
+
+impl Phases {
+    fn new(file: PathBuf) -> Phases {
+        Phases {
+            file,
+            last: Instant::now(),
+            text: String::new(),
+        }
+    }
+
+    fn mark(&mut self, what: &str) {
+        let _ = writeln!(
+            self.text,
+            "{:5.1} s  {what}",
+            self.last.elapsed().as_secs_f64()
+        );
+        self.last = Instant::now();
+        let _ = std::fs::write(&self.file, &self.text);
+    }
 }
