@@ -231,13 +231,13 @@ fn lab_root_master_backup_playbook_failover_and_down() {
 }
 
 #[test]
-fn lab_root_two_labs_side_by_side() {
+fn lab_root_two_labs_side_by_side_single_and_multi_node() {
     if !is_root() {
         eprintln!("skipped: the lab needs root");
         return;
     }
     let a = Lab::up("a", "single", "10.98.0.0/24");
-    let b = Lab::up("b", "single", "10.99.0.0/24");
+    let b = Lab::up("b", "multi-node", "10.99.0.0/24");
     for (lab, net) in [(&a, "10.98.0."), (&b, "10.99.0.")] {
         let s = lab.status();
         assert_eq!(s["healthy"], true, "{s:#}");
@@ -262,6 +262,20 @@ fn lab_root_two_labs_side_by_side() {
         text(&out)
     );
     assert!(!Path::new(&c.dir).join("lab.json").exists());
+    let roles: Vec<String> = ["hotdb1", "hotdb2", "hotdb3"]
+        .iter()
+        .map(|h| {
+            component(&b.status(), h, "hotdb-server")["role"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        roles.iter().filter(|r| *r == "Primary").count(),
+        1,
+        "{roles:?}"
+    );
     a.down_and_check();
     assert_eq!(b.status()["healthy"], true, "b broke when a went down");
     b.down_and_check();

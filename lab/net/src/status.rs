@@ -82,6 +82,18 @@ fn query(
     )
 }
 
+/// This member's `status` in `show @@cluster` (Started, Primary, Secondary).
+fn cluster_status(addr: &str) -> Option<String> {
+    let mut c = Client::connect(addr, 3325, "root", "root", None).ok()?;
+    let o = c.query("show @@cluster").ok()?;
+    let si = o.columns.iter().position(|k| k == "status")?;
+    let hi = o.columns.iter().position(|k| k == "host")?;
+    o.rows
+        .iter()
+        .find(|r| r.get(hi).cloned().flatten().as_deref() == Some(addr))
+        .and_then(|r| r.get(si).cloned().flatten())
+}
+
 pub fn status(dir: &Path) -> Result<Status, String> {
     let st = crate::load(dir)?;
     let mut hosts = Vec::new();
@@ -120,6 +132,9 @@ pub fn status(dir: &Path) -> Result<Status, String> {
                     .iter()
                     .find(|(k, _)| k == "status")
                     .map(|(_, v)| v.clone());
+            }
+            if c.running && h.roles.iter().any(|r| r == "compute-cluster") {
+                c.role = cluster_status(&h.address);
             }
             components.push(c);
             if st.vip.is_some() {
@@ -178,6 +193,15 @@ pub fn status(dir: &Path) -> Result<Status, String> {
         for c in &components {
             if !c.running {
                 problems.push(format!("{}: {} is not running", h.name, c.name));
+            } else if h.roles.iter().any(|r| r == "compute-cluster")
+                && c.name == "hotdb-server"
+                && !matches!(c.role.as_deref(), Some("Primary" | "Secondary"))
+            {
+                problems.push(format!(
+                    "{}: cluster member is {}",
+                    h.name,
+                    c.role.as_deref().unwrap_or("not answering")
+                ));
             }
         }
         hosts.push(HostStatus {

@@ -24,13 +24,15 @@ pub struct UpOptions {
     pub sim_binary: PathBuf,
 }
 
-pub const TOPOLOGIES: &[&str] = &["single", "master-backup"];
+pub const TOPOLOGIES: &[&str] = &["single", "master-backup", "multi-node"];
 pub const CONFIG_USER: &str = "hotdb_config";
 pub const CLOUD_USER: &str = "hotdb_cloud";
 pub const HOTDB_UID: u32 = 2089;
 
-/// Host name, last octet, roles.
-fn hosts_of(topology: &str) -> Result<Vec<(&'static str, u8, Vec<&'static str>)>, String> {
+/// A host of a topology: name, last octet of its address, roles.
+type Planned = (&'static str, u8, Vec<&'static str>);
+
+fn hosts_of(topology: &str) -> Result<Vec<Planned>, String> {
     let common = [
         ("mgmt", 20, vec!["management"]),
         ("configdb", 30, vec!["configdb"]),
@@ -42,7 +44,12 @@ fn hosts_of(topology: &str) -> Result<Vec<(&'static str, u8, Vec<&'static str>)>
             ("hotdb1", 11, vec!["compute-master"]),
             ("hotdb2", 12, vec!["compute-backup"]),
         ],
-        "multi-node" | "dr" | "full" => {
+        "multi-node" => vec![
+            ("hotdb1", 11, vec!["compute-cluster"]),
+            ("hotdb2", 12, vec!["compute-cluster"]),
+            ("hotdb3", 13, vec!["compute-cluster"]),
+        ],
+        "dr" | "full" => {
             return Err(format!(
                 "topology {topology} is not built yet (available: {})",
                 TOPOLOGIES.join(", ")
@@ -163,7 +170,7 @@ fn build(
     st: &mut State,
     opts: &UpOptions,
     release: Release,
-    layout: &[(&'static str, u8, Vec<&'static str>)],
+    layout: &[Planned],
     addr: &dyn Fn(u8) -> String,
 ) -> Result<(), String> {
     let dir = st.dir.clone();
@@ -456,6 +463,13 @@ fn build(
                 "compute-master" => {
                     values.insert("haState".into(), "master".into());
                 }
+                "compute-cluster" => {
+                    values.insert("haMode".into(), "1".into());
+                    values.insert("clusterSize".into(), "3".into());
+                    values.insert("clusterName".into(), "HotDB-Cluster".into());
+                    values.insert("clusterHost".into(), h.address.clone());
+                    values.insert("clusterPort".into(), "3326".into());
+                }
                 "compute-backup" => {
                     values.insert("haState".into(), "backup".into());
                     values.insert(
@@ -472,7 +486,7 @@ fn build(
                 &home.join("conf/server.xml"),
                 &hotdb_sim::package::server::server_xml(release.version, &values),
             )?;
-            if role != "compute-single" {
+            if st.vip.is_some() {
                 let which = if role == "compute-master" {
                     "master"
                 } else {
@@ -579,21 +593,22 @@ fn build(
             ));
         }
     }
-    let service = st
-        .vip
-        .clone()
-        .or_else(|| {
-            hosts
-                .iter()
-                .find(|h| is_compute(&h.roles))
-                .map(|h| h.address.clone())
-        })
-        .unwrap_or_default();
-    if !wait_for(Duration::from_secs(25), || host::port_open(&service, 3323)) {
-        return Err(format!(
-            "the service port {service}:3323 did not open (keepalived log: {})",
-            st.host_dir("hotdb1").join("logs/keepalived.log").display()
-        ));
+    // Through the VIP; without one, every serving node (a cluster's members all serve).
+    let services: Vec<String> = match &st.vip {
+        Some(v) => vec![v.clone()],
+        None => hosts
+            .iter()
+            .filter(|h| is_compute(&h.roles))
+            .map(|h| h.address.clone())
+            .collect(),
+    };
+    for service in &services {
+        if !wait_for(Duration::from_secs(25), || host::port_open(service, 3323)) {
+            return Err(format!(
+                "the service port {service}:3323 did not open (see {})",
+                st.dir.join("hosts/*/logs").display()
+            ));
+        }
     }
     phases.mark("ports open, VIP on the master, service port through it");
     Ok(())
@@ -740,6 +755,7 @@ pub fn write_inventory(st: &State) -> Result<(), String> {
         ("hotdb_master", "compute-master"),
         ("hotdb_backup", "compute-backup"),
         ("hotdb_single", "compute-single"),
+        ("hotdb_cluster", "compute-cluster"),
         ("hotdb_management", "management"),
         ("hotdb_configdb", "configdb"),
         ("hotdb_client", "client"),
@@ -759,7 +775,12 @@ pub fn write_inventory(st: &State) -> Result<(), String> {
         }
     }
     let _ = writeln!(inv, "\n[hotdb_server:children]");
-    for g in ["hotdb_master", "hotdb_backup", "hotdb_single"] {
+    for g in [
+        "hotdb_master",
+        "hotdb_backup",
+        "hotdb_single",
+        "hotdb_cluster",
+    ] {
         if inv.contains(&format!("[{g}]")) {
             let _ = writeln!(inv, "{g}");
         }
