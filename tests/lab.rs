@@ -280,3 +280,34 @@ fn lab_root_two_labs_side_by_side_single_and_multi_node() {
     assert_eq!(b.status()["healthy"], true, "b broke when a went down");
     b.down_and_check();
 }
+
+#[test]
+fn lab_root_refuses_other_users_and_unknown_topologies() {
+    if !is_root() {
+        eprintln!("skipped: needs root to switch to another user");
+        return;
+    }
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_hotplay"))
+        .args(["lab", "status"])
+        .output()
+        .expect("run setpriv");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("hotplay lab needs root"),
+        "{}",
+        text(&out)
+    );
+    let dir = format!("/var/lib/hotplay-lab/test-dr-{}", std::process::id());
+    let out = hotplay()
+        .args(["lab", "up", "--topology", "full", "--dir", &dir])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && text(&out).contains("topology full is not built yet"),
+        "{}",
+        text(&out)
+    );
+    assert!(!Path::new(&dir).exists());
+}
