@@ -231,17 +231,18 @@ fn lab_root_master_backup_playbook_failover_and_down() {
 }
 
 #[test]
-fn lab_root_two_labs_side_by_side_single_and_multi_node() {
+fn lab_root_two_labs_side_by_side_dr_and_multi_node() {
     if !is_root() {
         eprintln!("skipped: the lab needs root");
         return;
     }
-    let a = Lab::up("a", "single", "10.98.0.0/24");
+    let a = Lab::up("a", "dr", "10.98.0.0/24");
     let b = Lab::up("b", "multi-node", "10.99.0.0/24");
     for (lab, net) in [(&a, "10.98.0."), (&b, "10.99.0.")] {
         let s = lab.status();
         assert_eq!(s["healthy"], true, "{s:#}");
         let out = lab.cmd(&["ssh", "hotdb1", "hostname -I"]);
+        assert!(out.status.success(), "{}", text(&out));
         assert!(
             text(&out).starts_with(&format!("{net}11")),
             "{}",
@@ -262,6 +263,13 @@ fn lab_root_two_labs_side_by_side_single_and_multi_node() {
         text(&out)
     );
     assert!(!Path::new(&c.dir).join("lab.json").exists());
+    // DR: each room's master holds its room's VIP; the DR room does not serve; its config
+    // DB replicates the center's.
+    let s = a.status();
+    assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
+    assert_eq!(s["dr_vip_holder"], "hotdb3", "{s:#}");
+    assert_eq!(component(&s, "hotdb3", "hotdb-server")["service"], "OFF");
+    assert_eq!(component(&s, "configdb-dr", "replication")["running"], true);
     let roles: Vec<String> = ["hotdb1", "hotdb2", "hotdb3"]
         .iter()
         .map(|h| {

@@ -43,10 +43,17 @@ pub struct Host {
     pub name: String,
     pub address: String,
     pub netns: String,
-    /// Roles: compute-master, compute-backup, compute-single, management, configdb, client.
+    /// Roles: compute-master, compute-backup, compute-single, compute-cluster, management,
+    /// configdb, client; `dr-room` marks the DR room's hosts.
     pub roles: Vec<String>,
     /// The process that holds the host's mount and UTS namespaces.
     pub holder_pid: i32,
+}
+
+impl Host {
+    pub fn has(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,6 +64,9 @@ pub struct State {
     pub version: String,
     pub subnet: String,
     pub vip: Option<String>,
+    /// The DR room's VIP (topology dr).
+    #[serde(default)]
+    pub dr_vip: Option<String>,
     pub hosts: Vec<Host>,
     pub resources: Vec<Resource>,
 }
@@ -98,6 +108,22 @@ impl State {
             let names: Vec<&str> = self.hosts.iter().map(|h| h.name.as_str()).collect();
             format!("no host {name} in this lab (hosts: {})", names.join(", "))
         })
+    }
+
+    /// The host of a role in the same room (center or DR) as `of`.
+    pub fn room_host(&self, of: &Host, role: &str) -> Option<&Host> {
+        self.hosts
+            .iter()
+            .find(|h| h.has(role) && h.has("dr-room") == of.has("dr-room"))
+    }
+
+    /// The VIP of a host's room.
+    pub fn room_vip(&self, of: &Host) -> Option<&String> {
+        if of.has("dr-room") {
+            self.dr_vip.as_ref()
+        } else {
+            self.vip.as_ref()
+        }
     }
 
     pub fn host_dir(&self, name: &str) -> PathBuf {

@@ -37,6 +37,8 @@ pub struct Status {
     pub subnet: String,
     pub vip: Option<String>,
     pub vip_holder: Option<String>,
+    pub dr_vip: Option<String>,
+    pub dr_vip_holder: Option<String>,
     pub hosts: Vec<HostStatus>,
     pub schema: Vec<(String, Option<String>)>,
     pub healthy: bool,
@@ -99,6 +101,7 @@ pub fn status(dir: &Path) -> Result<Status, String> {
     let mut hosts = Vec::new();
     let mut problems = Vec::new();
     let mut vip_holder = None;
+    let mut dr_vip_holder = None;
     let mut schema = Vec::new();
     for h in &st.hosts {
         let hd = st.host_dir(&h.name);
@@ -106,6 +109,10 @@ pub fn status(dir: &Path) -> Result<Status, String> {
         let holds_vip = st.vip.as_ref().is_some_and(|v| addrs.contains(v));
         if holds_vip {
             vip_holder = Some(h.name.clone());
+        }
+        let holds_dr_vip = st.dr_vip.as_ref().is_some_and(|v| addrs.contains(v));
+        if holds_dr_vip {
+            dr_vip_holder = Some(h.name.clone());
         }
         let link_up = addrs.contains(&h.address)
             && host::ip(&["-n", &h.netns, "link", "show", "eth0"])
@@ -181,7 +188,25 @@ pub fn status(dir: &Path) -> Result<Status, String> {
                     .ok()
                     .and_then(|mut c| hotdb_sim::configdb::schema_version(&mut c).ok().flatten())
                     .map(|v| v.to_string());
-                schema.push((db.to_string(), v));
+                let label = if st.topology == "dr" {
+                    format!("{db} on {}", h.name)
+                } else {
+                    db.to_string()
+                };
+                schema.push((label, v));
+            }
+            if h.has("dr-room") {
+                let out = crate::up::sql_in(h, None, "SHOW SLAVE STATUS\\G").unwrap_or_default();
+                let running =
+                    out.contains("Slave_IO_Running: Yes") && out.contains("Slave_SQL_Running: Yes");
+                components.push(Component {
+                    name: "replication".into(),
+                    running,
+                    pid: None,
+                    version: None,
+                    role: Some("replica".into()),
+                    service: None,
+                });
             }
         }
         if !sshd {
@@ -210,9 +235,12 @@ pub fn status(dir: &Path) -> Result<Status, String> {
             roles: h.roles.clone(),
             link_up,
             sshd,
-            holds_vip,
+            holds_vip: holds_vip || holds_dr_vip,
             components,
         });
+    }
+    if st.dr_vip.is_some() && dr_vip_holder.is_none() {
+        problems.push("nobody holds the DR room's VIP".into());
     }
     if st.vip.is_some() && vip_holder.is_none() {
         problems.push("nobody holds the VIP".into());
@@ -240,6 +268,8 @@ pub fn status(dir: &Path) -> Result<Status, String> {
         subnet: st.subnet.clone(),
         vip: st.vip.clone(),
         vip_holder,
+        dr_vip: st.dr_vip.clone(),
+        dr_vip_holder,
         hosts,
         schema,
         healthy: problems.is_empty(),
@@ -260,6 +290,13 @@ impl Status {
                 s,
                 "VIP {v}: held by {}",
                 self.vip_holder.as_deref().unwrap_or("nobody")
+            );
+        }
+        if let Some(v) = &self.dr_vip {
+            let _ = writeln!(
+                s,
+                "DR room VIP {v}: held by {}",
+                self.dr_vip_holder.as_deref().unwrap_or("nobody")
             );
         }
         for h in &self.hosts {

@@ -24,7 +24,7 @@ pub struct UpOptions {
     pub sim_binary: PathBuf,
 }
 
-pub const TOPOLOGIES: &[&str] = &["single", "master-backup", "multi-node"];
+pub const TOPOLOGIES: &[&str] = &["single", "master-backup", "multi-node", "dr"];
 pub const CONFIG_USER: &str = "hotdb_config";
 pub const CLOUD_USER: &str = "hotdb_cloud";
 pub const HOTDB_UID: u32 = 2089;
@@ -49,7 +49,14 @@ fn hosts_of(topology: &str) -> Result<Vec<Planned>, String> {
             ("hotdb2", 12, vec!["compute-cluster"]),
             ("hotdb3", 13, vec!["compute-cluster"]),
         ],
-        "dr" | "full" => {
+        "dr" => vec![
+            ("hotdb1", 11, vec!["compute-master"]),
+            ("hotdb2", 12, vec!["compute-backup"]),
+            ("hotdb3", 13, vec!["compute-master", "dr-room"]),
+            ("hotdb4", 14, vec!["compute-backup", "dr-room"]),
+            ("configdb-dr", 31, vec!["configdb", "dr-room"]),
+        ],
+        "full" => {
             return Err(format!(
                 "topology {topology} is not built yet (available: {})",
                 TOPOLOGIES.join(", ")
@@ -138,7 +145,8 @@ pub fn up(opts: &UpOptions) -> Result<State, String> {
         topology: opts.topology.clone(),
         version: format!("{}-{}", release.version, release.date),
         subnet: opts.subnet.clone(),
-        vip: (opts.topology == "master-backup").then(|| addr(100)),
+        vip: matches!(opts.topology.as_str(), "master-backup" | "dr").then(|| addr(100)),
+        dr_vip: (opts.topology == "dr").then(|| addr(101)),
         hosts: Vec::new(),
         resources: Vec::new(),
     };
@@ -396,13 +404,43 @@ fn build(
 
     phases.mark("bridge, namespaces, mounts, sshds");
     // The config DB (MariaDB) and its schemas at the starting version.
-    let configdb = st
+    let configdbs: Vec<Host> = st
         .hosts
         .iter()
-        .find(|h| h.roles.iter().any(|r| r == "configdb"))
+        .filter(|h| h.has("configdb"))
         .cloned()
+        .collect();
+    for (i, h) in configdbs.iter().enumerate() {
+        start_mariadb(st, h, i as u32 + 1, configdbs.len() > 1)?;
+    }
+    let center = configdbs
+        .iter()
+        .find(|h| !h.has("dr-room"))
         .ok_or("no configdb host")?;
-    start_mariadb(st, &configdb, release.version)?;
+    for replica in configdbs.iter().filter(|h| h.has("dr-room")) {
+        replicate(center, replica)?;
+    }
+    load_schemas(center, release.version)?;
+    for replica in configdbs.iter().filter(|h| h.has("dr-room")) {
+        let replicated = wait_for(Duration::from_secs(20), || {
+            hotdb_sim::wire::client::Client::connect(
+                &replica.address,
+                3306,
+                CONFIG_USER,
+                CONFIG_USER,
+                Some("hotdb_config"),
+            )
+            .ok()
+            .and_then(|mut c| hotdb_sim::configdb::schema_version(&mut c).ok().flatten())
+                == Some(release.version)
+        });
+        if !replicated {
+            return Err(format!(
+                "the config DB did not replicate to {} (see its logs/mariadb.err)",
+                replica.name
+            ));
+        }
+    }
 
     phases.mark("MariaDB: install-db, start, schemas");
     packages
@@ -412,10 +450,6 @@ fn build(
     phases.mark("packages (generated in parallel since the start)");
     // Components.
     let hosts = st.hosts.clone();
-    let master_addr = hosts
-        .iter()
-        .find(|h| h.roles.iter().any(|r| r == "compute-master"))
-        .map(|h| h.address.clone());
     let mut starts = Vec::new();
     for h in &hosts {
         let hd = st.host_dir(&h.name);
@@ -450,7 +484,12 @@ fn build(
             let mut values: BTreeMap<String, String> = BTreeMap::new();
             values.insert(
                 "url".into(),
-                format!("jdbc:mysql://{}:3306/hotdb_config", configdb.address),
+                format!(
+                    "jdbc:mysql://{}:3306/hotdb_config",
+                    st.room_host(h, "configdb")
+                        .map(|c| c.address.as_str())
+                        .unwrap_or("")
+                ),
             );
             values.insert("username".into(), CONFIG_USER.into());
             values.insert("password".into(), CONFIG_USER.into());
@@ -459,6 +498,17 @@ fn build(
                 "serverId".into(),
                 h.name.trim_start_matches("hotdb").to_string(),
             );
+            if st.topology == "dr" {
+                let dr = h.has("dr-room");
+                values.insert("haMode".into(), if dr { "3" } else { "2" }.into());
+                values.insert("idcId".into(), if dr { "2" } else { "1" }.into());
+                let other = hosts
+                    .iter()
+                    .find(|o| o.has("compute-master") && o.has("dr-room") != dr)
+                    .map(|o| format!("{}:3325", o.address))
+                    .unwrap_or_default();
+                values.insert("idcNodeHost".into(), other);
+            }
             match role {
                 "compute-master" => {
                     values.insert("haState".into(), "master".into());
@@ -474,12 +524,14 @@ fn build(
                     values.insert("haState".into(), "backup".into());
                     values.insert(
                         "haNodeHost".into(),
-                        format!("{}:3325", master_addr.clone().unwrap_or_default()),
+                        st.room_host(h, "compute-master")
+                            .map(|m| format!("{}:3325", m.address))
+                            .unwrap_or_default(),
                     );
                 }
                 _ => {}
             }
-            if let Some(vip) = &st.vip {
+            if let Some(vip) = st.room_vip(h) {
                 values.insert("VIP".into(), vip.clone());
             }
             write(
@@ -497,7 +549,11 @@ fn build(
                         .map_err(|e| e.to_string())?;
                 write(
                     &hd.join("keepalived/keepalived.conf"),
-                    &keepalived_conf(&vendor, st.vip.as_deref().unwrap_or("")),
+                    &keepalived_conf(
+                        &vendor,
+                        st.room_vip(h).map(String::as_str).unwrap_or(""),
+                        if h.has("dr-room") { 90 } else { 89 },
+                    ),
                 )?;
             }
         } else {
@@ -506,7 +562,7 @@ fn build(
                 .map_err(|e| e.to_string())?;
             write(
                 &home.join("conf/application.properties"),
-                &props.replace("127.0.0.1:3306", &format!("{}:3306", configdb.address)),
+                &props.replace("127.0.0.1:3306", &format!("{}:3306", center.address)),
             )?;
         }
         run(Command::new("chown")
@@ -551,34 +607,8 @@ fn build(
             host: h.name.clone(),
             what: what.into(),
         })?;
-        if is_compute(&h.roles) && st.vip.is_some() {
-            let cmd = {
-                let mut c = in_host(h.holder_pid, "keepalived");
-                c.args([
-                    "-n",
-                    "-l",
-                    "-D",
-                    "-f",
-                    "/etc/keepalived/keepalived.conf",
-                    "-p",
-                    "/run/keepalived.pid",
-                    "-r",
-                    "/run/keepalived_vrrp.pid",
-                    "-c",
-                    "/run/keepalived_checkers.pid",
-                ]);
-                c
-            };
-            let kpid = spawn_detached(cmd, &hd.join("logs/keepalived.log"))?;
-            st.record(Resource::Process {
-                pid: kpid,
-                start_time: start_time(kpid).unwrap_or(0),
-                host: h.name.clone(),
-                what: "keepalived".into(),
-            })?;
-        }
     }
-    phases.mark("start scripts, keepalived");
+    phases.mark("start scripts");
     write_inventory(st)?;
     // Ready: management ports, the VIP on the master, the service port through it.
     for h in &starts {
@@ -593,12 +623,63 @@ fn build(
             ));
         }
     }
-    // Through the VIP; without one, every serving node (a cluster's members all serve).
+    phases.mark("management ports open (the simulator's start delay)");
+    // keepalived once the track scripts can pass: each room's master first, its backup
+    // once the master holds the VIP (equal start times would race: nopreempt keeps
+    // whoever wins).
+    for role in ["compute-master", "compute-backup"] {
+        for h in hosts.iter().filter(|h| h.has(role)) {
+            if st.room_vip(h).is_none() {
+                continue;
+            }
+            let mut cmd = in_host(h.holder_pid, "keepalived");
+            cmd.args([
+                "-n",
+                "-l",
+                "-D",
+                "-f",
+                "/etc/keepalived/keepalived.conf",
+                "-p",
+                "/run/keepalived.pid",
+                "-r",
+                "/run/keepalived_vrrp.pid",
+                "-c",
+                "/run/keepalived_checkers.pid",
+            ]);
+            let log = st.host_dir(&h.name).join("logs/keepalived.log");
+            let kpid = spawn_detached(cmd, &log)?;
+            st.record(Resource::Process {
+                pid: kpid,
+                start_time: start_time(kpid).unwrap_or(0),
+                host: h.name.clone(),
+                what: "keepalived".into(),
+            })?;
+        }
+        // Every room's master at once, then the backups.
+        for h in hosts
+            .iter()
+            .filter(|h| h.has(role) && role == "compute-master")
+        {
+            let Some(vip) = st.room_vip(h) else {
+                continue;
+            };
+            if !wait_for(Duration::from_secs(15), || {
+                host::addresses(&h.netns).contains(vip)
+            }) {
+                return Err(format!(
+                    "{}: keepalived did not take the VIP {vip} (see {})",
+                    h.name,
+                    st.host_dir(&h.name).join("logs/keepalived.log").display()
+                ));
+            }
+        }
+    }
+    phases.mark("keepalived: the masters take the VIPs");
     let services: Vec<String> = match &st.vip {
         Some(v) => vec![v.clone()],
         None => hosts
             .iter()
-            .filter(|h| is_compute(&h.roles))
+            .filter(|h| is_compute(&h.roles) && !h.has("dr-room"))
             .map(|h| h.address.clone())
             .collect(),
     };
@@ -610,14 +691,18 @@ fn build(
             ));
         }
     }
-    phases.mark("ports open, VIP on the master, service port through it");
+    phases.mark("the service port answers through the VIP");
     Ok(())
 }
 
 /// The vendor's keepalived.conf with this lab's interface and VIP, and the script user set
 /// (keepalived refuses to run scripts as root otherwise).
-pub fn keepalived_conf(vendor: &str, vip: &str) -> String {
+pub fn keepalived_conf(vendor: &str, vip: &str, router_id: u8) -> String {
     vendor
+        .replace(
+            "virtual_router_id 89",
+            &format!("virtual_router_id {router_id}"),
+        )
         .replace(
             "192.168.200.140/24 dev eth1 label eth1:1",
             &format!("{vip}/24 dev eth0 label eth0:1"),
@@ -663,7 +748,7 @@ fn accounts() -> Result<(String, String, String), String> {
     Ok((passwd, shadow, group))
 }
 
-fn start_mariadb(st: &mut State, h: &Host, version: Version) -> Result<(), String> {
+fn start_mariadb(st: &mut State, h: &Host, server_id: u32, binlog: bool) -> Result<(), String> {
     let hd = st.host_dir(&h.name);
     mkdir(&hd.join("run/mysqld"))?;
     run(in_host(h.holder_pid, "mariadb-install-db").args([
@@ -686,10 +771,14 @@ fn start_mariadb(st: &mut State, h: &Host, version: Version) -> Result<(), Strin
         "--character-set-server=utf8mb4",
     ])
     .arg(format!("--bind-address={}", h.address))
+    .arg(format!("--server-id={server_id}"))
     .arg(format!(
         "--log-error={}",
         hd.join("logs/mariadb.err").display()
     ));
+    if binlog {
+        cmd.args(["--log-bin=mariadb-bin", "--binlog-format=ROW"]);
+    }
     let pid = spawn_detached(cmd, &hd.join("logs/mariadb.log"))?;
     st.record(Resource::Process {
         pid,
@@ -708,19 +797,44 @@ fn start_mariadb(st: &mut State, h: &Host, version: Version) -> Result<(), Strin
             log.trim()
         ));
     }
-    let client = |db: Option<&str>, sql: &str| -> Result<(), String> {
-        let mut c = in_host(h.holder_pid, "mariadb");
-        c.args([
-            "--socket=/run/mysqld/mysqld.sock",
-            "-uroot",
-            "--default-character-set=utf8",
-        ]);
-        if let Some(d) = db {
-            c.arg(d);
-        }
-        run_stdin(&mut c, Some(sql.as_bytes())).map(|_| ())
-    };
-    client(
+    Ok(())
+}
+
+/// SQL as MariaDB's root on a host (socket authentication).
+pub fn sql_in(h: &Host, db: Option<&str>, sql: &str) -> Result<String, String> {
+    let mut c = in_host(h.holder_pid, "mariadb");
+    c.args([
+        "--socket=/run/mysqld/mysqld.sock",
+        "-uroot",
+        "--default-character-set=utf8",
+    ]);
+    if let Some(d) = db {
+        c.arg(d);
+    }
+    run_stdin(&mut c, Some(sql.as_bytes())).map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+/// The DR room's config DB replicates the center's (GTID, from the start of the binlog).
+fn replicate(primary: &Host, replica: &Host) -> Result<(), String> {
+    sql_in(
+        primary,
+        None,
+        "SET sql_log_bin=0;\nCREATE USER 'repl'@'%' IDENTIFIED BY 'repl';\nGRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';\nSET sql_log_bin=1;\n",
+    )?;
+    sql_in(
+        replica,
+        None,
+        &format!(
+            "CHANGE MASTER TO MASTER_HOST='{}', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='repl', MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos;\nSTART SLAVE;\n",
+            primary.address
+        ),
+    )
+    .map(|_| ())
+}
+
+fn load_schemas(h: &Host, version: Version) -> Result<(), String> {
+    sql_in(
+        h,
         None,
         &format!(
             "CREATE DATABASE hotdb_config DEFAULT CHARACTER SET utf8;\nCREATE DATABASE hotdb_cloud_config DEFAULT CHARACTER SET utf8;\n\
@@ -729,11 +843,13 @@ fn start_mariadb(st: &mut State, h: &Host, version: Version) -> Result<(), Strin
          GRANT SELECT ON hotdb_config.* TO '{CLOUD_USER}'@'%';\nFLUSH PRIVILEGES;\n"
         ),
     )?;
-    client(
+    sql_in(
+        h,
         Some("hotdb_config"),
         &install_script(Database::Config, version),
     )?;
-    client(
+    sql_in(
+        h,
         Some("hotdb_cloud_config"),
         &install_script(Database::CloudConfig, version),
     )?;
@@ -751,27 +867,36 @@ pub fn write_inventory(st: &State) -> Result<(), String> {
         st.topology,
         st.version
     );
-    let groups: &[(&str, &str)] = &[
-        ("hotdb_master", "compute-master"),
-        ("hotdb_backup", "compute-backup"),
-        ("hotdb_single", "compute-single"),
-        ("hotdb_cluster", "compute-cluster"),
-        ("hotdb_management", "management"),
-        ("hotdb_configdb", "configdb"),
-        ("hotdb_client", "client"),
+    // (group, role, in the DR room)
+    let groups: &[(&str, &str, bool)] = &[
+        ("hotdb_master", "compute-master", false),
+        ("hotdb_backup", "compute-backup", false),
+        ("hotdb_single", "compute-single", false),
+        ("hotdb_cluster", "compute-cluster", false),
+        ("hotdb_dr_master", "compute-master", true),
+        ("hotdb_dr_backup", "compute-backup", true),
+        ("hotdb_management", "management", false),
+        ("hotdb_configdb", "configdb", false),
+        ("hotdb_configdb_dr", "configdb", true),
+        ("hotdb_client", "client", false),
     ];
-    for (group, role) in groups {
+    for (group, role, dr) in groups {
         let members: Vec<&Host> = st
             .hosts
             .iter()
-            .filter(|h| h.roles.iter().any(|r| r == role))
+            .filter(|h| h.has(role) && h.has("dr-room") == *dr)
             .collect();
         if members.is_empty() {
             continue;
         }
         let _ = writeln!(inv, "\n[{group}]");
         for h in members {
-            let _ = writeln!(inv, "{} ansible_host={}", h.name, h.address);
+            let idc = if st.topology == "dr" {
+                format!(" idc_id={}", if h.has("dr-room") { 2 } else { 1 })
+            } else {
+                String::new()
+            };
+            let _ = writeln!(inv, "{} ansible_host={}{idc}", h.name, h.address);
         }
     }
     let _ = writeln!(inv, "\n[hotdb_server:children]");
@@ -780,6 +905,8 @@ pub fn write_inventory(st: &State) -> Result<(), String> {
         "hotdb_backup",
         "hotdb_single",
         "hotdb_cluster",
+        "hotdb_dr_master",
+        "hotdb_dr_backup",
     ] {
         if inv.contains(&format!("[{g}]")) {
             let _ = writeln!(inv, "{g}");
@@ -802,6 +929,9 @@ pub fn write_inventory(st: &State) -> Result<(), String> {
     );
     if let Some(vip) = &st.vip {
         let _ = writeln!(inv, "hotdb_vip={vip}");
+    }
+    if let Some(vip) = &st.dr_vip {
+        let _ = writeln!(inv, "hotdb_dr_vip={vip}");
     }
     if let Some(c) = st
         .hosts
