@@ -309,11 +309,11 @@ fn lab_root_refuses_other_users_and_unknown_topologies() {
     );
     let dir = format!("/var/lib/hotplay-lab/test-dr-{}", std::process::id());
     let out = hotplay()
-        .args(["lab", "up", "--topology", "full", "--dir", &dir])
+        .args(["lab", "up", "--topology", "star", "--dir", &dir])
         .output()
         .unwrap();
     assert!(
-        !out.status.success() && text(&out).contains("topology full is not built yet"),
+        !out.status.success() && text(&out).contains("unknown topology star"),
         "{}",
         text(&out)
     );

@@ -169,6 +169,30 @@ pub fn status(dir: &Path) -> Result<Status, String> {
             );
             components.push(c);
         }
+        if h.has("storage") {
+            for (name, dir, pid) in [
+                ("hotdb-backup", "hotdb-backup", "hotdb_backup.pid"),
+                ("hotdb-listener", "hotdb-listener", "hotdb_listener.pid"),
+            ] {
+                let home = base.join(dir);
+                let mut c = pid_component(
+                    name,
+                    &home.join("run").join(pid),
+                    Some(&home.join("lib/classes/version.properties")),
+                );
+                if name == "hotdb-listener" {
+                    c.service = Some(
+                        if host::port_open(&h.address, 3330) {
+                            "ON"
+                        } else {
+                            "OFF"
+                        }
+                        .into(),
+                    );
+                }
+                components.push(c);
+            }
+        }
         if h.roles.iter().any(|r| r == "configdb") {
             let mut c = pid_component("mariadb", &hd.join("run/mysqld/mysqld.pid"), None);
             c.service = Some(

@@ -24,7 +24,9 @@ pub struct UpOptions {
     pub sim_binary: PathBuf,
 }
 
-pub const TOPOLOGIES: &[&str] = &["single", "master-backup", "multi-node", "dr"];
+pub const TOPOLOGIES: &[&str] = &["single", "master-backup", "multi-node", "dr", "full"];
+pub const BACKUP_PACKAGE: &str = "hotdb-backup-2.0-20190109.tar.gz";
+pub const LISTENER_PACKAGE: &str = "hotdb-listener-0.0.1-linux.tar.gz";
 pub const CONFIG_USER: &str = "hotdb_config";
 pub const CLOUD_USER: &str = "hotdb_cloud";
 pub const HOTDB_UID: u32 = 2089;
@@ -56,12 +58,11 @@ fn hosts_of(topology: &str) -> Result<Vec<Planned>, String> {
             ("hotdb4", 14, vec!["compute-backup", "dr-room"]),
             ("configdb-dr", 31, vec!["configdb", "dr-room"]),
         ],
-        "full" => {
-            return Err(format!(
-                "topology {topology} is not built yet (available: {})",
-                TOPOLOGIES.join(", ")
-            ));
-        }
+        "full" => vec![
+            ("hotdb1", 11, vec!["compute-master"]),
+            ("hotdb2", 12, vec!["compute-backup"]),
+            ("storage1", 40, vec!["storage"]),
+        ],
         other => {
             return Err(format!(
                 "unknown topology {other} (available: {})",
@@ -145,7 +146,7 @@ pub fn up(opts: &UpOptions) -> Result<State, String> {
         topology: opts.topology.clone(),
         version: format!("{}-{}", release.version, release.date),
         subnet: opts.subnet.clone(),
-        vip: matches!(opts.topology.as_str(), "master-backup" | "dr").then(|| addr(100)),
+        vip: matches!(opts.topology.as_str(), "master-backup" | "dr" | "full").then(|| addr(100)),
         dr_vip: (opts.topology == "dr").then(|| addr(101)),
         hosts: Vec::new(),
         resources: Vec::new(),
@@ -195,6 +196,13 @@ fn build(
     if release.version >= Version(2, 5, 6) {
         wanted.push("OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz".into());
     }
+    if layout
+        .iter()
+        .any(|(_, _, roles)| roles.contains(&"storage"))
+    {
+        wanted.push(BACKUP_PACKAGE.into());
+        wanted.push(LISTENER_PACKAGE.into());
+    }
     let wanted_bg = wanted.clone();
     let pkg_dir_bg = pkg_dir.clone();
     let packages = std::thread::spawn(move || -> Result<(), String> {
@@ -204,9 +212,23 @@ fn build(
             sim_binary: std::sync::Arc::new(bytes),
             fail_sql: None,
         };
-        package::generate(&pkg_dir_bg, &wanted_bg, &o)
-            .map(|_| ())
-            .map_err(|e| format!("generating packages: {e}"))
+        // One thread per package: each gzips a copy of the simulator executable.
+        let threads: Vec<_> = wanted_bg
+            .into_iter()
+            .map(|name| {
+                let (o, out) = (o.clone(), pkg_dir_bg.clone());
+                std::thread::spawn(move || {
+                    package::generate(&out, std::slice::from_ref(&name), &o)
+                        .map(|_| ())
+                        .map_err(|e| format!("generating {name}: {e}"))
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join()
+                .map_err(|_| "the package generator panicked".to_string())??;
+        }
+        Ok(())
     });
 
     // The user key, for root and hotdb on every host.
@@ -608,6 +630,14 @@ fn build(
             what: what.into(),
         })?;
     }
+    let mgmt_addr = hosts
+        .iter()
+        .find(|h| h.has("management"))
+        .map(|h| h.address.clone())
+        .unwrap_or_default();
+    for h in hosts.iter().filter(|h| h.has("storage")) {
+        start_storage(st, h, &pkg_dir, &mgmt_addr)?;
+    }
     phases.mark("start scripts");
     write_inventory(st)?;
     // Ready: management ports, the VIP on the master, the service port through it.
@@ -800,6 +830,55 @@ fn start_mariadb(st: &mut State, h: &Host, server_id: u32, binlog: bool) -> Resu
     Ok(())
 }
 
+/// A storage node: HotDB Backup (connected to the management platform's backup port) and
+/// HotDB Listener (`conf/config.properties`: host 0.0.0.0, port 3330).
+fn start_storage(st: &mut State, h: &Host, pkg_dir: &Path, mgmt: &str) -> Result<(), String> {
+    let base = st.host_dir(&h.name).join("usr-local/hotdb");
+    for p in [BACKUP_PACKAGE, LISTENER_PACKAGE] {
+        run(Command::new("tar")
+            .arg("-xzf")
+            .arg(pkg_dir.join(p))
+            .arg("-C")
+            .arg(&base))?;
+    }
+    run(Command::new("chown")
+        .args(["-R", &format!("{HOTDB_UID}:{HOTDB_UID}")])
+        .arg(&base))?;
+    let starts: [(&str, Vec<&str>, &str); 2] = [
+        (
+            "hotdb-backup",
+            vec![
+                "/usr/local/hotdb/hotdb-backup/bin/hotdb_backup",
+                "start",
+                "-h",
+                mgmt,
+                "-p",
+                "3322",
+            ],
+            "hotdb-backup/run/hotdb_backup.pid",
+        ),
+        (
+            "hotdb-listener",
+            vec![
+                "/usr/local/hotdb/hotdb-listener/bin/hotdb_listener",
+                "start",
+            ],
+            "hotdb-listener/run/hotdb_listener.pid",
+        ),
+    ];
+    for (what, args, pidfile) in starts {
+        run(in_host(h.holder_pid, "sh").args(&args))?;
+        let pid = host::read_pid(&base.join(pidfile)).unwrap_or(0);
+        st.record(Resource::Process {
+            pid,
+            start_time: start_time(pid).unwrap_or(0),
+            host: h.name.clone(),
+            what: what.into(),
+        })?;
+    }
+    Ok(())
+}
+
 /// SQL as MariaDB's root on a host (socket authentication).
 pub fn sql_in(h: &Host, db: Option<&str>, sql: &str) -> Result<String, String> {
     let mut c = in_host(h.holder_pid, "mariadb");
@@ -878,6 +957,7 @@ pub fn write_inventory(st: &State) -> Result<(), String> {
         ("hotdb_management", "management", false),
         ("hotdb_configdb", "configdb", false),
         ("hotdb_configdb_dr", "configdb", true),
+        ("hotdb_storage", "storage", false),
         ("hotdb_client", "client", false),
     ];
     for (group, role, dr) in groups {
