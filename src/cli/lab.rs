@@ -13,7 +13,7 @@ pub struct LabArgs {
 #[derive(Args, Debug, Clone)]
 pub struct DirArg {
     /// The lab directory (state, keys, inventory, the hosts' files).
-    #[arg(long, value_name = "DIR", default_value = lab::DEFAULT_DIR)]
+    #[arg(long, value_name = "DIR", env = "HOTPLAY_LAB_DIR", default_value = lab::DEFAULT_DIR)]
     pub dir: PathBuf,
 }
 
@@ -49,9 +49,10 @@ pub enum LabCommand {
         #[command(flatten)]
         dir: DirArg,
     },
-    /// A shell (or a command) on a lab host, over its sshd.
+    /// A shell (or a command) on a lab host, over its sshd (options go before HOST).
     Ssh {
         host: String,
+        /// The command: every word after HOST.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
         #[arg(long, short = 'u', default_value = "root")]
