@@ -190,6 +190,12 @@ fn run(cmd: LabCommand) -> Result<i32, String> {
             user,
             dir,
         } => {
+            // `lab ssh hotdb1 hostname --dir D` would run `hostname --dir D` on the default lab.
+            if command.iter().any(|w| w == "--dir") {
+                return Err(format!(
+                    "`--dir` after the host is taken as part of the command: put options before HOST (`hotplay lab ssh --dir DIR {host} CMD`, or quote the command)"
+                ));
+            }
             let dir = lab::lab_dir(Some(&dir.dir));
             let st = lab::load(&dir)?;
             st.host(&host)?;
