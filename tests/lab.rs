@@ -290,7 +290,7 @@ fn lab_root_two_labs_side_by_side_dr_and_multi_node() {
 }
 
 #[test]
-fn lab_root_refuses_other_users_and_unknown_topologies() {
+fn lab_root_single_force_rebuild_and_refusals() {
     if !is_root() {
         eprintln!("skipped: needs root to switch to another user");
         return;
@@ -318,4 +318,27 @@ fn lab_root_refuses_other_users_and_unknown_topologies() {
         text(&out)
     );
     assert!(!Path::new(&dir).exists());
+
+    // A single node; `--force` rebuilds it; hosts know each other by name.
+    let lab = Lab::up("single", "single", "10.96.0.0/24");
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert!(s["vip"].is_null());
+    let out = lab.cmd(&[
+        "up",
+        "--force",
+        "--topology",
+        "single",
+        "--subnet",
+        "10.96.0.0/24",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(lab.status()["healthy"], true);
+    let out = lab.cmd(&["ssh", "client", "getent hosts configdb; hostname"]);
+    assert!(
+        text(&out).contains("10.96.0.30") && text(&out).contains("client"),
+        "{}",
+        text(&out)
+    );
+    lab.down_and_check();
 }

@@ -250,6 +250,12 @@ fn build(
     ip(&["link", "set", &bridge, "up"])?;
 
     let (passwd, shadow, group) = accounts()?;
+    // Every lab host knows the others by name.
+    let mut etc_hosts =
+        String::from("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+    for (name, last, _) in layout {
+        let _ = writeln!(etc_hosts, "{}\t{name}", addr(*last));
+    }
     let mut known_hosts = String::new();
     for (i, (name, last, roles)) in layout.iter().enumerate() {
         let ns = format!("{prefix}-{name}");
@@ -301,6 +307,7 @@ fn build(
         write(&h.join("etc/shadow"), &shadow)?;
         write(&h.join("etc/group"), &group)?;
         write(&h.join("etc/hostname"), &format!("{name}\n"))?;
+        write(&h.join("etc/hosts"), &etc_hosts)?;
         let _ =
             std::fs::set_permissions(h.join("etc/shadow"), std::fs::Permissions::from_mode(0o640));
         let mut mounts: Vec<(PathBuf, &str)> = vec![
@@ -311,6 +318,7 @@ fn build(
             (h.join("etc/passwd"), "/etc/passwd"),
             (h.join("etc/shadow"), "/etc/shadow"),
             (h.join("etc/group"), "/etc/group"),
+            (h.join("etc/hosts"), "/etc/hosts"),
         ];
         if Path::new("/etc/hostname").is_file() {
             mounts.push((h.join("etc/hostname"), "/etc/hostname"));
