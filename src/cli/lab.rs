@@ -22,7 +22,8 @@ pub enum LabCommand {
     /// Build a lab and start a HotDB cluster on it.
     #[command(disable_version_flag = true)]
     Up {
-        /// single or master-backup (multi-node, dr, full: not built yet).
+        /// single, master-backup, multi-node (a 3-member cluster), dr (two rooms) or full
+        /// (master-backup and a storage node).
         #[arg(long, default_value = "master-backup")]
         topology: String,
         /// The starting version of every component (2.5.3, or 2.5.3-20190801 for one build).

@@ -188,3 +188,14 @@ pub fn addresses(netns: &str) -> Vec<String> {
         })
         .collect()
 }
+
+pub fn mkdir(p: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))
+}
+
+pub fn write_file(p: &Path, text: &str) -> Result<(), String> {
+    if let Some(d) = p.parent() {
+        mkdir(d)?;
+    }
+    std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
+}

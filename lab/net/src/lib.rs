@@ -4,11 +4,14 @@
 //! MariaDB config DB, the management platform, and a client for traffic. Everything made is
 //! recorded in `<dir>/lab.json`, so `down` removes exactly that. See lab/README.md.
 
+pub mod configdb;
 pub mod down;
 pub mod fault;
 pub mod host;
+pub mod inventory;
 pub mod state;
 pub mod status;
+pub mod topology;
 pub mod traffic;
 pub mod up;
 

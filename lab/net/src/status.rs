@@ -1,7 +1,8 @@
 //! `hotplay lab status`: what runs where, who holds the VIP, roles and schema versions.
 
+use crate::configdb::{CLOUD_USER, CONFIG_USER};
 use crate::host::{self, alive, read_pid};
-use crate::up::{CLOUD_USER, CONFIG_USER, is_compute};
+use crate::topology::is_compute;
 use hotdb_sim::wire::client::Client;
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -220,7 +221,8 @@ pub fn status(dir: &Path) -> Result<Status, String> {
                 schema.push((label, v));
             }
             if h.has("dr-room") {
-                let out = crate::up::sql_in(h, None, "SHOW SLAVE STATUS\\G").unwrap_or_default();
+                let out =
+                    crate::configdb::sql_in(h, None, "SHOW SLAVE STATUS\\G").unwrap_or_default();
                 let running =
                     out.contains("Slave_IO_Running: Yes") && out.contains("Slave_SQL_Running: Yes");
                 components.push(Component {

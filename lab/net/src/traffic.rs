@@ -94,7 +94,7 @@ pub fn start(dir: &Path, exe: &Path) -> Result<String, String> {
         .or_else(|| {
             st.hosts
                 .iter()
-                .find(|h| crate::up::is_compute(&h.roles))
+                .find(|h| crate::topology::is_compute(&h.roles))
                 .map(|h| h.address.clone())
         })
         .ok_or("no service address")?;

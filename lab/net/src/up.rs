@@ -1,11 +1,15 @@
 //! `hotplay lab up`: bridge, namespaces, per-host file views, sshd, MariaDB, the
 //! components of the chosen version, keepalived, and the inventory.
 
-use crate::host::{self, in_host, ip, run, run_stdin, spawn_detached, wait_for};
+use crate::configdb::{self, CONFIG_USER};
+use crate::host::{self, in_host, ip, mkdir, run, spawn_detached, wait_for, write_file as write};
+use crate::inventory::write_inventory;
 use crate::state::{Host, Resource, State, start_time};
-use hotdb_sim::catalog::{RELEASES, Release, Version};
+use crate::topology::{
+    BACKUP_PACKAGE, LISTENER_PACKAGE, Planned, hosts_of, is_compute, release_of,
+};
+use hotdb_sim::catalog::{Release, Version};
 use hotdb_sim::package::{self, Options};
-use hotdb_sim::sql::{Database, install_script};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::os::unix::fs::PermissionsExt;
@@ -24,80 +28,7 @@ pub struct UpOptions {
     pub sim_binary: PathBuf,
 }
 
-pub const TOPOLOGIES: &[&str] = &["single", "master-backup", "multi-node", "dr", "full"];
-pub const BACKUP_PACKAGE: &str = "hotdb-backup-2.0-20190109.tar.gz";
-pub const LISTENER_PACKAGE: &str = "hotdb-listener-0.0.1-linux.tar.gz";
-pub const CONFIG_USER: &str = "hotdb_config";
-pub const CLOUD_USER: &str = "hotdb_cloud";
 pub const HOTDB_UID: u32 = 2089;
-
-/// A host of a topology: name, last octet of its address, roles.
-type Planned = (&'static str, u8, Vec<&'static str>);
-
-fn hosts_of(topology: &str) -> Result<Vec<Planned>, String> {
-    let common = [
-        ("mgmt", 20, vec!["management"]),
-        ("configdb", 30, vec!["configdb"]),
-        ("client", 50, vec!["client"]),
-    ];
-    let mut out = match topology {
-        "single" => vec![("hotdb1", 11, vec!["compute-single"])],
-        "master-backup" => vec![
-            ("hotdb1", 11, vec!["compute-master"]),
-            ("hotdb2", 12, vec!["compute-backup"]),
-        ],
-        "multi-node" => vec![
-            ("hotdb1", 11, vec!["compute-cluster"]),
-            ("hotdb2", 12, vec!["compute-cluster"]),
-            ("hotdb3", 13, vec!["compute-cluster"]),
-        ],
-        "dr" => vec![
-            ("hotdb1", 11, vec!["compute-master"]),
-            ("hotdb2", 12, vec!["compute-backup"]),
-            ("hotdb3", 13, vec!["compute-master", "dr-room"]),
-            ("hotdb4", 14, vec!["compute-backup", "dr-room"]),
-            ("configdb-dr", 31, vec!["configdb", "dr-room"]),
-        ],
-        "full" => vec![
-            ("hotdb1", 11, vec!["compute-master"]),
-            ("hotdb2", 12, vec!["compute-backup"]),
-            ("storage1", 40, vec!["storage"]),
-        ],
-        other => {
-            return Err(format!(
-                "unknown topology {other} (available: {})",
-                TOPOLOGIES.join(", ")
-            ));
-        }
-    };
-    out.extend(common);
-    Ok(out)
-}
-
-/// `2.5.3` (the newest build of that version) or `2.5.3-20190801`.
-pub fn release_of(text: &str) -> Result<Release, String> {
-    let (v, date) = match text.split_once('-') {
-        Some((v, d)) => (v, Some(d)),
-        None => (text, None),
-    };
-    let version = Version::parse(v).ok_or_else(|| format!("bad version {text:?}"))?;
-    RELEASES
-        .iter()
-        .rev()
-        .find(|r| r.version == version && date.is_none_or(|d| d == r.date))
-        .copied()
-        .ok_or_else(|| {
-            let known: Vec<String> = RELEASES
-                .iter()
-                .map(|r| format!("{}-{}", r.version, r.date))
-                .collect();
-            format!("no build {text} (known: {})", known.join(", "))
-        })
-}
-
-pub fn is_compute(roles: &[String]) -> bool {
-    roles.iter().any(|r| r.starts_with("compute-"))
-}
 
 pub fn up(opts: &UpOptions) -> Result<State, String> {
     let started = Instant::now();
@@ -162,17 +93,6 @@ pub fn up(opts: &UpOptions) -> Result<State, String> {
     let secs = started.elapsed().as_secs_f64();
     let _ = std::fs::write(dir.join("up-time.txt"), format!("{secs:.1}\n"));
     Ok(st)
-}
-
-fn mkdir(p: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))
-}
-
-fn write(p: &Path, text: &str) -> Result<(), String> {
-    if let Some(d) = p.parent() {
-        mkdir(d)?;
-    }
-    std::fs::write(p, text).map_err(|e| format!("cannot write {}: {e}", p.display()))
 }
 
 fn build(
@@ -441,16 +361,16 @@ fn build(
         .cloned()
         .collect();
     for (i, h) in configdbs.iter().enumerate() {
-        start_mariadb(st, h, i as u32 + 1, configdbs.len() > 1)?;
+        configdb::start_mariadb(st, h, i as u32 + 1, configdbs.len() > 1)?;
     }
     let center = configdbs
         .iter()
         .find(|h| !h.has("dr-room"))
         .ok_or("no configdb host")?;
     for replica in configdbs.iter().filter(|h| h.has("dr-room")) {
-        replicate(center, replica)?;
+        configdb::replicate(center, replica)?;
     }
-    load_schemas(center, release.version)?;
+    configdb::load_schemas(center, release.version)?;
     for replica in configdbs.iter().filter(|h| h.has("dr-room")) {
         let replicated = wait_for(Duration::from_secs(20), || {
             hotdb_sim::wire::client::Client::connect(
@@ -786,58 +706,6 @@ fn accounts() -> Result<(String, String, String), String> {
     Ok((passwd, shadow, group))
 }
 
-fn start_mariadb(st: &mut State, h: &Host, server_id: u32, binlog: bool) -> Result<(), String> {
-    let hd = st.host_dir(&h.name);
-    mkdir(&hd.join("run/mysqld"))?;
-    run(in_host(h.holder_pid, "mariadb-install-db").args([
-        "--no-defaults",
-        "--datadir=/var/lib/mysql",
-        "--user=root",
-        "--skip-test-db",
-        "--auth-root-authentication-method=socket",
-    ]))?;
-    let mut cmd = in_host(h.holder_pid, "mariadbd");
-    cmd.args([
-        "--no-defaults",
-        "--datadir=/var/lib/mysql",
-        "--socket=/run/mysqld/mysqld.sock",
-        "--port=3306",
-        "--pid-file=/run/mysqld/mysqld.pid",
-        "--user=root",
-        "--skip-name-resolve",
-        "--innodb-buffer-pool-size=32M",
-        "--character-set-server=utf8mb4",
-    ])
-    .arg(format!("--bind-address={}", h.address))
-    .arg(format!("--server-id={server_id}"))
-    .arg(format!(
-        "--log-error={}",
-        hd.join("logs/mariadb.err").display()
-    ));
-    if binlog {
-        cmd.args(["--log-bin=mariadb-bin", "--binlog-format=ROW"]);
-    }
-    let pid = spawn_detached(cmd, &hd.join("logs/mariadb.log"))?;
-    st.record(Resource::Process {
-        pid,
-        start_time: start_time(pid).unwrap_or(0),
-        host: h.name.clone(),
-        what: "mariadbd".into(),
-    })?;
-    let sock = hd.join("run/mysqld/mysqld.sock");
-    if !wait_for(Duration::from_secs(30), || {
-        sock.exists() && host::port_open(&h.address, 3306)
-    }) {
-        let log = std::fs::read_to_string(hd.join("logs/mariadb.err")).unwrap_or_default();
-        return Err(format!(
-            "MariaDB on {} did not start: {}",
-            h.name,
-            log.trim()
-        ));
-    }
-    Ok(())
-}
-
 /// A storage node: HotDB Backup (connected to the management platform's backup port) and
 /// HotDB Listener (`conf/config.properties`: host 0.0.0.0, port 3330).
 fn start_storage(st: &mut State, h: &Host, pkg_dir: &Path, mgmt: &str) -> Result<(), String> {
@@ -885,166 +753,6 @@ fn start_storage(st: &mut State, h: &Host, pkg_dir: &Path, mgmt: &str) -> Result
         })?;
     }
     Ok(())
-}
-
-/// SQL as MariaDB's root on a host (socket authentication).
-pub fn sql_in(h: &Host, db: Option<&str>, sql: &str) -> Result<String, String> {
-    let mut c = in_host(h.holder_pid, "mariadb");
-    c.args([
-        "--socket=/run/mysqld/mysqld.sock",
-        "-uroot",
-        "--default-character-set=utf8",
-    ]);
-    if let Some(d) = db {
-        c.arg(d);
-    }
-    run_stdin(&mut c, Some(sql.as_bytes())).map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-}
-
-/// The DR room's config DB replicates the center's (GTID, from the start of the binlog).
-fn replicate(primary: &Host, replica: &Host) -> Result<(), String> {
-    sql_in(
-        primary,
-        None,
-        "SET sql_log_bin=0;\nCREATE USER 'repl'@'%' IDENTIFIED BY 'repl';\nGRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';\nSET sql_log_bin=1;\n",
-    )?;
-    sql_in(
-        replica,
-        None,
-        &format!(
-            "CHANGE MASTER TO MASTER_HOST='{}', MASTER_PORT=3306, MASTER_USER='repl', MASTER_PASSWORD='repl', MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos;\nSTART SLAVE;\n",
-            primary.address
-        ),
-    )
-    .map(|_| ())
-}
-
-fn load_schemas(h: &Host, version: Version) -> Result<(), String> {
-    sql_in(
-        h,
-        None,
-        &format!(
-            "CREATE DATABASE hotdb_config DEFAULT CHARACTER SET utf8;\nCREATE DATABASE hotdb_cloud_config DEFAULT CHARACTER SET utf8;\n\
-         CREATE USER '{CONFIG_USER}'@'%' IDENTIFIED BY '{CONFIG_USER}';\nGRANT ALL ON hotdb_config.* TO '{CONFIG_USER}'@'%';\n\
-         CREATE USER '{CLOUD_USER}'@'%' IDENTIFIED BY '{CLOUD_USER}';\nGRANT ALL ON hotdb_cloud_config.* TO '{CLOUD_USER}'@'%';\n\
-         GRANT SELECT ON hotdb_config.* TO '{CLOUD_USER}'@'%';\nFLUSH PRIVILEGES;\n"
-        ),
-    )?;
-    sql_in(
-        h,
-        Some("hotdb_config"),
-        &install_script(Database::Config, version),
-    )?;
-    sql_in(
-        h,
-        Some("hotdb_cloud_config"),
-        &install_script(Database::CloudConfig, version),
-    )?;
-    Ok(())
-}
-
-/// `inventory.ini` in the shape of the bundled playbooks' examples, plus `ssh_config`.
-pub fn write_inventory(st: &State) -> Result<(), String> {
-    let dir = &st.dir;
-    let key = dir.join("id_ed25519");
-    let kh = dir.join("known_hosts");
-    let mut inv = format!(
-        "# The lab in {} ({} topology, HotDB {}), written by `hotplay lab up`.\n",
-        dir.display(),
-        st.topology,
-        st.version
-    );
-    // (group, role, in the DR room)
-    let groups: &[(&str, &str, bool)] = &[
-        ("hotdb_master", "compute-master", false),
-        ("hotdb_backup", "compute-backup", false),
-        ("hotdb_single", "compute-single", false),
-        ("hotdb_cluster", "compute-cluster", false),
-        ("hotdb_dr_master", "compute-master", true),
-        ("hotdb_dr_backup", "compute-backup", true),
-        ("hotdb_management", "management", false),
-        ("hotdb_configdb", "configdb", false),
-        ("hotdb_configdb_dr", "configdb", true),
-        ("hotdb_storage", "storage", false),
-        ("hotdb_client", "client", false),
-    ];
-    for (group, role, dr) in groups {
-        let members: Vec<&Host> = st
-            .hosts
-            .iter()
-            .filter(|h| h.has(role) && h.has("dr-room") == *dr)
-            .collect();
-        if members.is_empty() {
-            continue;
-        }
-        let _ = writeln!(inv, "\n[{group}]");
-        for h in members {
-            let idc = if st.topology == "dr" {
-                format!(" idc_id={}", if h.has("dr-room") { 2 } else { 1 })
-            } else {
-                String::new()
-            };
-            let _ = writeln!(inv, "{} ansible_host={}{idc}", h.name, h.address);
-        }
-    }
-    let _ = writeln!(inv, "\n[hotdb_server:children]");
-    for g in [
-        "hotdb_master",
-        "hotdb_backup",
-        "hotdb_single",
-        "hotdb_cluster",
-        "hotdb_dr_master",
-        "hotdb_dr_backup",
-    ] {
-        if inv.contains(&format!("[{g}]")) {
-            let _ = writeln!(inv, "{g}");
-        }
-    }
-    let _ = writeln!(
-        inv,
-        "\n[all:vars]\nansible_user=root\nansible_ssh_private_key_file={}",
-        key.display()
-    );
-    let _ = writeln!(
-        inv,
-        "ansible_ssh_common_args='-o UserKnownHostsFile={} -o StrictHostKeyChecking=yes'",
-        kh.display()
-    );
-    let _ = writeln!(
-        inv,
-        "hotdb_install_base=/usr/local/hotdb\nhotdb_version={}",
-        st.version
-    );
-    if let Some(vip) = &st.vip {
-        let _ = writeln!(inv, "hotdb_vip={vip}");
-    }
-    if let Some(vip) = &st.dr_vip {
-        let _ = writeln!(inv, "hotdb_dr_vip={vip}");
-    }
-    if let Some(c) = st
-        .hosts
-        .iter()
-        .find(|h| h.roles.iter().any(|r| r == "configdb"))
-    {
-        let _ = writeln!(
-            inv,
-            "hotdb_configdb_host={}\nhotdb_configdb_port=3306\nhotdb_config_user={CONFIG_USER}\nhotdb_config_password={CONFIG_USER}\nhotdb_cloud_user={CLOUD_USER}\nhotdb_cloud_password={CLOUD_USER}",
-            c.address
-        );
-    }
-    write(&dir.join("inventory.ini"), &inv)?;
-    let mut cfg = String::new();
-    for h in &st.hosts {
-        let _ = writeln!(
-            cfg,
-            "Host {}\n    HostName {}\n    User root\n    IdentityFile {}\n    IdentitiesOnly yes\n    UserKnownHostsFile {}\n    StrictHostKeyChecking yes\n    LogLevel ERROR\n",
-            h.name,
-            h.address,
-            key.display(),
-            kh.display()
-        );
-    }
-    write(&dir.join("ssh_config"), &cfg)
 }
 
 /// Time per phase of `up`, written to `<dir>/up-phases.txt` as it goes.
