@@ -325,10 +325,17 @@ impl Status {
                 self.dr_vip_holder.as_deref().unwrap_or("nobody")
             );
         }
+        let name_w = self.hosts.iter().map(|h| h.name.len()).max().unwrap_or(0);
+        let roles_w = self
+            .hosts
+            .iter()
+            .map(|h| h.roles.join(",").len())
+            .max()
+            .unwrap_or(0);
         for h in &self.hosts {
             let _ = writeln!(
                 s,
-                "{:<9} {:<12} {:<16} sshd {}{}{}",
+                "{:<name_w$}  {:<12} {:<roles_w$}  sshd {}{}{}",
                 h.name,
                 h.address,
                 h.roles.join(","),

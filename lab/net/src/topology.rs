@@ -46,6 +46,7 @@ pub fn hosts_of(topology: &str) -> Result<Vec<Planned>, String> {
         }
     };
     out.extend(common);
+    out.sort_by_key(|(_, last, _)| *last);
     Ok(out)
 }
 
