@@ -317,6 +317,24 @@ fn lab_root_single_force_rebuild_and_refusals() {
         "{}",
         text(&out)
     );
+    let out = hotplay()
+        .args([
+            "lab",
+            "up",
+            "--topology",
+            "multi-node",
+            "--version",
+            "2.4.9",
+            "--dir",
+            &dir,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out).contains("needs HotDB 2.5.1 or newer"),
+        "{}",
+        text(&out)
+    );
     assert!(!Path::new(&dir).exists());
 
     // A single node; `--force` rebuilds it; hosts know each other by name.

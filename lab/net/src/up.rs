@@ -36,6 +36,20 @@ pub fn up(opts: &UpOptions) -> Result<State, String> {
     host::check_tools()?;
     let release = release_of(&opts.version)?;
     let layout = hosts_of(&opts.topology)?;
+    // server.xml knows cluster properties from 2.5.1 and idcId/idcNodeHost from 2.5.3.
+    let needs = match opts.topology.as_str() {
+        "multi-node" => Some(Version(2, 5, 1)),
+        "dr" => Some(Version(2, 5, 3)),
+        _ => None,
+    };
+    if let Some(min) = needs
+        && release.version < min
+    {
+        return Err(format!(
+            "topology {} needs HotDB {min} or newer (asked: {})",
+            opts.topology, release.version
+        ));
+    }
     let net = crate::parse_subnet(&opts.subnet)?;
     let dir = opts.dir.clone();
     if State::load(&dir)?.is_some() {
