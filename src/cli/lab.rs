@@ -43,7 +43,8 @@ pub enum LabCommand {
         #[command(flatten)]
         dir: DirArg,
     },
-    /// Hosts, components and versions, the VIP holder, roles, config DB schema versions.
+    /// Hosts, components and versions, the VIP holder, roles, config DB schema versions
+    /// (exit 3 when not healthy).
     Status {
         #[arg(long)]
         json: bool,
