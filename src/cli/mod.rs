@@ -3,6 +3,7 @@
 
 mod config;
 mod extra_vars;
+mod lab;
 mod listing;
 mod prompt;
 mod vault;
@@ -45,6 +46,8 @@ pub enum Command {
     Config(ConfigArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
+    /// The lab: a HotDB cluster of network namespaces on this machine (root).
+    Lab(lab::LabArgs),
 }
 
 #[derive(Args, Debug)]
@@ -202,6 +205,7 @@ const SUBCOMMANDS: &[&str] = &[
     "vault",
     "config",
     "completions",
+    "lab",
     "help",
 ];
 
@@ -280,6 +284,7 @@ pub fn main() -> i32 {
             }
             Err(e) => error(&e),
         },
+        Command::Lab(args) => lab::main(args),
     }
 }
 

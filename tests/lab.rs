@@ -1,0 +1,362 @@
+//! The lab end to end, as root (CI is root): `hotplay lab up` builds real namespaces,
+//! sshds, keepalived and MariaDB; playbooks run over the lab's sshds; the VIP moves when the
+//! master's compute node stops; `down` leaves nothing behind; two labs coexist. Each test
+//! tears its labs down through a Drop guard, also when it fails.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn hotplay() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hotplay"))
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A lab that is torn down when dropped.
+struct Lab {
+    dir: PathBuf,
+}
+
+impl Lab {
+    fn up(name: &str, topology: &str, subnet: &str) -> Lab {
+        let dir = PathBuf::from(format!(
+            "/var/lib/hotplay-lab/test-{name}-{}",
+            std::process::id()
+        ));
+        let lab = Lab { dir };
+        let out = lab.cmd(&["up", "--topology", topology, "--subnet", subnet]);
+        assert!(out.status.success(), "lab up: {}", text(&out));
+        lab
+    }
+
+    fn cmd(&self, args: &[&str]) -> Output {
+        // `--dir` right after the subcommand: `ssh` takes every later word as its command.
+        hotplay()
+            .arg("lab")
+            .arg(args[0])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args(&args[1..])
+            .output()
+            .expect("run hotplay lab")
+    }
+
+    fn status(&self) -> Value {
+        let out = self.cmd(&["status", "--json"]);
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)))
+    }
+
+    fn state(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.dir.join("lab.json")).unwrap()).unwrap()
+    }
+
+    /// `down`, then proof that no namespace, link, process, mount or directory is left.
+    fn down_and_check(&self) {
+        let state = self.state();
+        let prefix = state["prefix"].as_str().unwrap().to_string();
+        let out = self.cmd(&["down"]);
+        assert!(out.status.success(), "lab down: {}", text(&out));
+        let netns = Command::new("ip").args(["netns", "list"]).output().unwrap();
+        assert!(
+            !text(&netns).contains(&prefix),
+            "namespaces left: {}",
+            text(&netns)
+        );
+        let links = Command::new("ip").args(["-o", "link"]).output().unwrap();
+        assert!(
+            !text(&links).contains(&prefix),
+            "links left: {}",
+            text(&links)
+        );
+        for r in state["resources"].as_array().unwrap() {
+            if r["kind"] == "process" {
+                let pid = r["pid"].as_i64().unwrap();
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                let fields: Vec<&str> = stat
+                    .rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect();
+                let same =
+                    fields.get(19).and_then(|s| s.parse::<u64>().ok()) == r["start_time"].as_u64();
+                // A zombie is gone for every purpose (some containers' init never reaps).
+                assert!(!same || fields.first() == Some(&"Z"), "process left: {r}");
+            }
+        }
+        let dir = self.dir.display().to_string();
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            if let Ok(m) = std::fs::read_to_string(e.path().join("mountinfo")) {
+                assert!(
+                    !m.contains(&dir),
+                    "a mount of {dir} is left in {}",
+                    e.path().display()
+                );
+            }
+        }
+        assert!(!self.dir.exists(), "{dir} is left");
+        let again = self.cmd(&["down"]);
+        assert!(
+            again.status.success() && text(&again).contains("nothing to remove"),
+            "{}",
+            text(&again)
+        );
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["down"]);
+    }
+}
+
+fn wait_until(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    false
+}
+
+fn component<'a>(status: &'a Value, host: &str, name: &str) -> &'a Value {
+    let h = status["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["name"] == host)
+        .unwrap();
+    h["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()
+}
+
+#[test]
+fn lab_root_master_backup_playbook_failover_and_down() {
+    if !is_root() {
+        eprintln!("skipped: the lab needs root");
+        return;
+    }
+    let lab = Lab::up("mb", "master-backup", "10.97.0.0/24");
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["vip_holder"], "hotdb1");
+    assert_eq!(component(&s, "hotdb1", "hotdb-server")["role"], "MASTER");
+    assert_eq!(component(&s, "hotdb2", "hotdb-server")["service"], "OFF");
+    assert_eq!(s["schema"][0][1], "2.5.3");
+
+    // An existing lab is not rebuilt without --force.
+    let again = lab.cmd(&["up", "--subnet", "10.97.0.0/24"]);
+    assert!(
+        !again.status.success() && text(&again).contains("already exists"),
+        "{}",
+        text(&again)
+    );
+
+    // A playbook over the lab's sshds: each host sees its own install base.
+    let play = lab.dir.join("view.yml");
+    std::fs::write(
+        &play,
+        "- hosts: hotdb_server\n  gather_facts: false\n  tasks:\n    - command: grep -o 'haState\">[a-z]*' /usr/local/hotdb/hotdb-server/conf/server.xml\n      register: r\n    - command: hostname\n      register: h\n    - debug: msg=\"VIEW {{ h.stdout }} {{ r.stdout }}\"\n",
+    )
+    .unwrap();
+    let inv = lab.dir.join("inventory.ini");
+    let out = hotplay()
+        .arg("run")
+        .arg(&play)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("VIEW hotdb1 haState\\\">master"), "{t}");
+    assert!(t.contains("VIEW hotdb2 haState\\\">backup"), "{t}");
+    let ssh = lab.cmd(&["ssh", "hotdb2", "-u", "hotdb", "id -un; hostname"]);
+    assert_eq!(
+        String::from_utf8_lossy(&ssh.stdout),
+        "hotdb\nhotdb2\n",
+        "{}",
+        text(&ssh)
+    );
+
+    // Failover: stop the master's compute node; keepalived moves the VIP to hotdb2, whose
+    // notify script brings its service port online; client traffic resumes through the VIP.
+    let out = lab.cmd(&["traffic", "start"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = lab.cmd(&["fault", "hotdb1", "stop-node"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let moved = wait_until(Duration::from_secs(45), || {
+        let s = lab.status();
+        s["vip_holder"] == "hotdb2" && component(&s, "hotdb2", "hotdb-server")["service"] == "ON"
+    });
+    assert!(moved, "the VIP did not move: {:#}", lab.status());
+    let before: Value =
+        serde_json::from_str(&std::fs::read_to_string(lab.dir.join("traffic.json")).unwrap())
+            .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    let out = lab.cmd(&["traffic", "stop"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let after: Value =
+        serde_json::from_str(&std::fs::read_to_string(lab.dir.join("traffic.json")).unwrap())
+            .unwrap();
+    assert!(
+        after["ok"].as_u64() > before["ok"].as_u64(),
+        "no traffic after the switch: {after}"
+    );
+    assert_eq!(
+        component(&lab.status(), "hotdb2", "hotdb-server")["role"],
+        "MASTER"
+    );
+
+    lab.down_and_check();
+}
+
+#[test]
+fn lab_root_two_labs_side_by_side_dr_and_multi_node() {
+    if !is_root() {
+        eprintln!("skipped: the lab needs root");
+        return;
+    }
+    let a = Lab::up("a", "dr", "10.98.0.0/24");
+    let b = Lab::up("b", "multi-node", "10.99.0.0/24");
+    for (lab, net) in [(&a, "10.98.0."), (&b, "10.99.0.")] {
+        let s = lab.status();
+        assert_eq!(s["healthy"], true, "{s:#}");
+        let out = lab.cmd(&["ssh", "hotdb1", "hostname -I"]);
+        assert!(out.status.success(), "{}", text(&out));
+        assert!(
+            text(&out).starts_with(&format!("{net}11")),
+            "{}",
+            text(&out)
+        );
+    }
+    // A subnet in use by a lab collides with that lab's route.
+    let c = Lab {
+        dir: PathBuf::from(format!(
+            "/var/lib/hotplay-lab/test-c-{}",
+            std::process::id()
+        )),
+    };
+    let out = c.cmd(&["up", "--topology", "single", "--subnet", "10.98.0.0/24"]);
+    assert!(
+        !out.status.success() && text(&out).contains("collides"),
+        "{}",
+        text(&out)
+    );
+    assert!(!Path::new(&c.dir).join("lab.json").exists());
+    // DR: each room's master holds its room's VIP; the DR room does not serve; its config
+    // DB replicates the center's.
+    let s = a.status();
+    assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
+    assert_eq!(s["dr_vip_holder"], "hotdb3", "{s:#}");
+    assert_eq!(component(&s, "hotdb3", "hotdb-server")["service"], "OFF");
+    assert_eq!(component(&s, "configdb-dr", "replication")["running"], true);
+    let roles: Vec<String> = ["hotdb1", "hotdb2", "hotdb3"]
+        .iter()
+        .map(|h| {
+            component(&b.status(), h, "hotdb-server")["role"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        roles.iter().filter(|r| *r == "Primary").count(),
+        1,
+        "{roles:?}"
+    );
+    a.down_and_check();
+    assert_eq!(b.status()["healthy"], true, "b broke when a went down");
+    b.down_and_check();
+}
+
+#[test]
+fn lab_root_single_force_rebuild_and_refusals() {
+    if !is_root() {
+        eprintln!("skipped: needs root to switch to another user");
+        return;
+    }
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_hotplay"))
+        .args(["lab", "status"])
+        .output()
+        .expect("run setpriv");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("hotplay lab needs root"),
+        "{}",
+        text(&out)
+    );
+    let dir = format!("/var/lib/hotplay-lab/test-dr-{}", std::process::id());
+    let out = hotplay()
+        .args(["lab", "up", "--topology", "star", "--dir", &dir])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success() && text(&out).contains("unknown topology star"),
+        "{}",
+        text(&out)
+    );
+    let out = hotplay()
+        .args([
+            "lab",
+            "up",
+            "--topology",
+            "multi-node",
+            "--version",
+            "2.4.9",
+            "--dir",
+            &dir,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out).contains("needs HotDB 2.5.1 or newer"),
+        "{}",
+        text(&out)
+    );
+    assert!(!Path::new(&dir).exists());
+
+    // A single node; `--force` rebuilds it; hosts know each other by name.
+    let lab = Lab::up("single", "single", "10.96.0.0/24");
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert!(s["vip"].is_null());
+    let out = lab.cmd(&[
+        "up",
+        "--force",
+        "--topology",
+        "single",
+        "--subnet",
+        "10.96.0.0/24",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(lab.status()["healthy"], true);
+    let out = lab.cmd(&["ssh", "client", "getent hosts configdb; hostname"]);
+    assert!(
+        text(&out).contains("10.96.0.30") && text(&out).contains("client"),
+        "{}",
+        text(&out)
+    );
+    lab.down_and_check();
+}
