@@ -9,6 +9,7 @@ mod fail;
 mod fetch;
 mod file;
 mod hotdb_admin;
+mod hotdb_facts;
 mod lineinfile;
 mod mysql_dump;
 mod mysql_exec;
@@ -44,6 +45,7 @@ static MODULES: &[&dyn Module] = &[
     &fetch::Fetch,
     &file::File,
     &hotdb_admin::HotdbAdmin,
+    &hotdb_facts::HotdbFacts,
     &lineinfile::LineInFile,
     &mysql_dump::MysqlDump,
     &mysql_exec::MysqlExec,

@@ -151,10 +151,7 @@ fn component<'a>(status: &'a Value, host: &str, name: &str) -> &'a Value {
 
 #[test]
 fn lab_root_master_backup_playbook_failover_and_down() {
-    if !is_root() {
-        eprintln!("skipped: the lab needs root");
-        return;
-    }
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
     let lab = Lab::up("mb", "master-backup", "10.97.0.0/24");
     let s = lab.status();
     assert_eq!(s["healthy"], true, "{s:#}");
@@ -232,10 +229,7 @@ fn lab_root_master_backup_playbook_failover_and_down() {
 
 #[test]
 fn lab_root_two_labs_side_by_side_dr_and_multi_node() {
-    if !is_root() {
-        eprintln!("skipped: the lab needs root");
-        return;
-    }
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
     let a = Lab::up("a", "dr", "10.98.0.0/24");
     let b = Lab::up("b", "multi-node", "10.99.0.0/24");
     for (lab, net) in [(&a, "10.98.0."), (&b, "10.99.0.")] {
@@ -291,10 +285,7 @@ fn lab_root_two_labs_side_by_side_dr_and_multi_node() {
 
 #[test]
 fn lab_root_single_force_rebuild_and_refusals() {
-    if !is_root() {
-        eprintln!("skipped: needs root to switch to another user");
-        return;
-    }
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(env!("CARGO_BIN_EXE_hotplay"))
@@ -357,6 +348,79 @@ fn lab_root_single_force_rebuild_and_refusals() {
         text(&out).contains("10.96.0.30") && text(&out).contains("client"),
         "{}",
         text(&out)
+    );
+    lab.down_and_check();
+}
+
+/// The HA modules against the real thing: facts read from the installs, the VIP's holder
+/// found over the hosts' own connections, management commands through the SSH master,
+/// ports per role, and a failover driven by `service` and followed by `vip_check`.
+#[test]
+fn lab_root_ha_modules_drive_a_failover() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = Lab::up("ha", "master-backup", "10.96.0.0/24");
+    let play = lab.dir.join("ha.yml");
+    std::fs::write(
+        &play,
+        r#"
+- hosts: hotdb_server
+  gather_facts: false
+  vars:
+    home: "{{ hotdb_install_base }}/hotdb-server"
+    node: &node
+      script: "{{ home }}/bin/hotdb_server"
+      pid_file: "{{ home }}/run/hotdb-server.pid"
+  tasks:
+    - hotdb_facts:
+    - assert:
+        that:
+          - hotdb.components['hotdb-server'].version == '2.5.3'
+          - hotdb.components['hotdb-server'].running
+          - hotdb.components['hotdb-server'].java_runtime == '1.7.0_80'
+          - hotdb.components['hotdb-server'].server.haState == ('master' if inventory_hostname == 'hotdb1' else 'backup')
+    - vip_check: vip={{ hotdb_vip }} holder=hotdb_server expect_holder=hotdb1 reachable_port=3323
+      run_once: true
+    - vip_check: vip={{ hotdb_vip }} state={{ 'present' if inventory_hostname == 'hotdb1' else 'absent' }}
+    - hotdb_admin:
+        command: show @@server
+        via: ssh
+        expect: {rows_min: 1}
+      register: srv
+    - wait_for_port:
+        ports:
+          - {port: 3325, state: started}
+          - {port: 3323, state: "{{ 'started' if inventory_hostname == 'hotdb1' else 'stopped' }}"}
+        timeout: 10
+    # Check mode predicts the stop and changes nothing.
+    - service: {<<: *node, state: stopped, ports: [3323, 3325]}
+      check_mode: true
+      when: inventory_hostname == 'hotdb1'
+      register: predicted
+    - assert: {that: [predicted is changed]}
+      when: inventory_hostname == 'hotdb1'
+    - service: {<<: *node, state: stopped, ports: [3323, 3325], timeout: 60}
+      when: inventory_hostname == 'hotdb1'
+      register: stopped
+    - vip_check: vip={{ hotdb_vip }} holder=hotdb_server expect_holder=hotdb2 reachable_port=3323 timeout=45
+      run_once: true
+      register: moved
+    - debug: msg="MOVED {{ moved.holder }} {{ moved.label }} after {{ moved.elapsed }}s, stopped={{ stopped.changed | default('-') }}"
+"#,
+    )
+    .unwrap();
+    let out = hotplay()
+        .arg("run")
+        .arg(&play)
+        .arg("-i")
+        .arg(lab.dir.join("inventory.ini"))
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("MOVED hotdb2 eth0"), "{t}");
+    assert!(
+        t.contains("hotdb1                     : ok=") && t.contains("failed=0"),
+        "{t}"
     );
     lab.down_and_check();
 }

@@ -480,8 +480,10 @@ impl<'a> Runner<'a> {
         let mut facts = (*hs.facts).clone();
         let plain: VarMap = facts
             .iter()
-            .filter(|(k, _)| k.starts_with("ansible_"))
-            .map(|(k, v)| (k["ansible_".len()..].to_string(), v.clone()))
+            .map(|(k, v)| {
+                let name = k.strip_prefix("ansible_").unwrap_or(k);
+                (name.to_string(), v.clone())
+            })
             .collect();
         facts.insert("ansible_facts".into(), Value::Object(plain));
         let mut layers = vec![
@@ -1238,14 +1240,11 @@ fn merge_facts(into: &mut Arc<VarMap>, facts: &VarMap) {
     if facts.is_empty() {
         return;
     }
+    // As ansible-core: facts become variables under their own names (setup's carry the
+    // ansible_ prefix, a module's own need not), and `ansible_facts` gathers them all.
     let f = Arc::make_mut(into);
     for (k, v) in facts {
-        let key = if k.starts_with("ansible_") {
-            k.clone()
-        } else {
-            format!("ansible_{k}")
-        };
-        f.insert(key, v.clone());
+        f.insert(k.clone(), v.clone());
     }
 }
 
