@@ -188,7 +188,7 @@ impl Module for Setup {
                     .iter()
                     .any(|p| glob_match(p, &long) || glob_match(p, &k))
             {
-                shown.insert(k, v);
+                shown.insert(long, v);
             }
         }
         Ok(Outcome::ok().with("ansible_facts", Value::Object(shown)))
