@@ -25,7 +25,7 @@ pub mod set_fact;
 mod setup;
 mod slurp;
 mod sql_guard;
-mod sql_split;
+pub mod sql_split;
 mod stat;
 mod template;
 mod unarchive;

@@ -120,7 +120,7 @@ fn code_end(src: &str, start: usize, close: &str) -> usize {
                 depth -= 1;
                 i += 1;
             }
-            _ if src[i..].starts_with(close) => return i,
+            _ if b[i..].starts_with(close.as_bytes()) => return i,
             _ => i += 1,
         }
     }
