@@ -44,6 +44,7 @@ pub fn register(env: &mut Environment<'static>) {
     super::text::register(env);
     super::paths::register(env);
     super::clock::register(env);
+    super::hotdb::register(env);
 }
 
 /// An undefined value given to a filter or test is an error, as in Ansible.

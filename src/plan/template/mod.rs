@@ -19,6 +19,7 @@ mod chain;
 mod clock;
 mod collections;
 mod filters;
+mod hotdb;
 mod jinja_tests;
 mod literal;
 mod lookups;
