@@ -59,7 +59,7 @@ static DOC: ModuleDoc = ModuleDoc {
 added: keys new in this version, left at their defaults
 removed: keys of the old file the new version dropped (not added back)
 overridden: keys set by `overrides`
-changed: keys whose value in dest changed (empty on a second run)
+changed_keys: keys whose value in dest changed (empty on a second run; `changed` is the usual boolean)
 backup_file: the backup's path, when one was made",
     examples: "- config_merge:
     src: /usr/local/hotdb.bak/hotdb-server/conf/server.xml
