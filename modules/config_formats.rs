@@ -605,6 +605,16 @@ mod tests {
         // An empty old value is carried.
         let r = m(Format::Properties, "a=\n", "a=1\n");
         assert_eq!(r.text, "a=\n");
+        // The old value's escapes go after the new file's key and separator.
+        let r = m(
+            Format::Properties,
+            "url=jdbc\\:mysql\\://h\n",
+            "url jdbc:mysql://x\n",
+        );
+        assert_eq!(r.text, "url jdbc\\:mysql\\://h\n");
+        // A leading blank of a re-encoded value is escaped.
+        let r = m(Format::Properties, "a=\\ x\\\n  y\n", "a: 1\n");
+        assert_eq!(r.text, "a: \\ xy\n");
         // Same decoded value in another spelling: untouched.
         let r = m(Format::Properties, "a=\\u0041\n", "a=A\n");
         assert!(r.changed.is_empty());
