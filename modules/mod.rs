@@ -3,6 +3,8 @@
 mod assert;
 mod blockinfile;
 mod command;
+mod config_formats;
+mod config_merge;
 mod copy;
 mod debug;
 mod fail;
@@ -39,6 +41,7 @@ static MODULES: &[&dyn Module] = &[
     &assert::Assert,
     &blockinfile::BlockInFile,
     &command::Command,
+    &config_merge::ConfigMerge,
     &copy::Copy,
     &debug::Debug,
     &fail::Fail,
