@@ -128,7 +128,6 @@ fn environment(with_lookups: bool, fuel: u64) -> Environment<'static> {
         },
     );
     filters::register(&mut env);
-    hotdb::register(&mut env);
     jinja_tests::register(&mut env);
     lookups::register(&mut env, with_lookups);
     env
