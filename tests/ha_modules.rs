@@ -75,3 +75,29 @@ fn upgrade_route_with_a_missing_hop_fails_clearly() {
     assert_ne!(r.code, 0);
     r.out_has("no upgrade script from 2.5.1");
 }
+
+#[test]
+fn upgrade_route_from_a_package_directory_on_the_controller() {
+    let lab = Lab::new();
+    // As in a package: scripts a few directories down, for two databases.
+    for n in [
+        "hotdb-server/utils/sql/upgrade/hotdb_config_2.5.3_to_2.5.4.sql",
+        "hotdb-server/utils/sql/upgrade/hotdb_config_2.5.4_to_2.5.6.sql",
+        "hotdb-management/utils/sql/hotdb_cloud_config_2.5.3_to_2.5.6.sql",
+    ] {
+        lab.write(&format!("pkg/{n}"), "-- sql\n");
+    }
+    let r = lab.play(
+        &play(
+            &lab,
+            r#"
+    - debug:
+        msg: "ROUTE {{ d | hotdb_upgrade_route('2.5.3', '2.5.6', 'hotdb_config') | map('basename') | join(' ') }}"
+"#,
+        ),
+        &["h1"],
+        &[],
+    );
+    r.assert_code(0);
+    r.out_has("ROUTE hotdb_config_2.5.3_to_2.5.4.sql hotdb_config_2.5.4_to_2.5.6.sql");
+}

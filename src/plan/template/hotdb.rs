@@ -5,7 +5,8 @@
 //!   `2.5.4-ga-20190812` or `2.5.4` works too (component and date then empty).
 //! - `hotdb_version_cmp` filter and `hotdb_newer` test: compare two such names
 //!   numerically (2.5.10 > 2.5.9), then by build date (same version, newer date).
-//! - `hotdb_upgrade_route(listing, installed, target, db='')`: the upgrade SQL
+//! - `hotdb_upgrade_route(listing, installed, target, db='')` (`listing`: names, paths,
+//!   find/ls results, or a controller directory to search for .sql files): the upgrade SQL
 //!   scripts `<db>_<from>_to_<to>.sql` to run, in order, to go from the installed
 //!   version to the target one; empty when only the build date differs (V5);
 //!   an error naming the missing hop when the chain is broken (V4).
@@ -187,6 +188,24 @@ pub fn upgrade_route(
     Ok(route)
 }
 
+/// The `.sql` files under `dir` (depth-limited: packages nest them a few levels down).
+fn sql_files(dir: &std::path::Path, depth: usize, out: &mut Vec<String>) {
+    if depth > 8 {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            sql_files(&p, depth + 1, out);
+        } else if p.extension().is_some_and(|x| x == "sql") {
+            out.push(p.display().to_string());
+        }
+    }
+}
+
 fn upgrade_route_filter(
     listing: Value,
     installed: String,
@@ -194,6 +213,13 @@ fn upgrade_route_filter(
     db: Option<String>,
 ) -> Result<Value, Error> {
     let names: Vec<String> = match listing.as_str() {
+        // A directory on the controller (an unpacked package): its .sql files, at any depth.
+        Some(s) if !s.contains('\n') && std::path::Path::new(s.trim()).is_dir() => {
+            let mut found = Vec::new();
+            sql_files(std::path::Path::new(s.trim()), 0, &mut found);
+            found.sort();
+            found
+        }
         Some(s) => s.lines().map(|l| l.trim().to_string()).collect(),
         None => listing
             .try_iter()?
