@@ -92,6 +92,16 @@ time_it() { # runs cmd...
   for r in $(seq 1 "$RUNS"); do s=$(now); "$@"; e=$(now); echo "$e - $s" | bc; done | median
 }
 
+# PROFILE=1: only a perf profile of hotplay on the largest case (needs perf: apt install linux-perf).
+if [ -n "${PROFILE:-}" ]; then
+  playbook true; inventory "$MAXN"
+  perf record -q -g -o "$WORK/perf.data" "$HOTPLAY" run "$WORK/true.yml" -i "$WORK/inv$MAXN.ini" -f "$MAXN" > /dev/null
+  perf report -i "$WORK/perf.data" --no-children --comms hotplay,tokio-rt-worker --sort sym --stdio -g none 2>/dev/null \
+    | grep -v "^#" | grep -v "^$" | head -25
+  perf report -i "$WORK/perf.data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -v "^#" | grep -v "^$" | head -8
+  exit 0
+fi
+
 echo "| scenario | hosts | tasks | hotplay s | raw ssh s | ansible s | hotplay ms/task-host | raw ms/task-host | hotplay/raw | ansible/hotplay |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for kind in true touch; do
