@@ -3,6 +3,7 @@
 # Needs root (it starts a private sshd on 127.0.1.x and uses a dedicated user).
 #   bench/run.sh            # N = 10 and 100 hosts, T = 20 tasks, 3 runs each
 #   RUNS=1 HOSTS="10" bench/run.sh
+#   PROFILE=1 HOSTS=100 bench/run.sh   # perf profile of hotplay on the largest case
 # Prints a markdown table; docs/performance.md keeps the committed one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
