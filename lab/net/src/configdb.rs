@@ -9,6 +9,10 @@ use std::time::Duration;
 
 pub const CONFIG_USER: &str = "hotdb_config";
 pub const CLOUD_USER: &str = "hotdb_cloud";
+/// Passwords unlike any other word of the lab, so hotplay's redaction of password
+/// variables masks only them (a password equal to a database name would mask that name).
+pub const CONFIG_PASSWORD: &str = "Lab-cfg-9kq2";
+pub const CLOUD_PASSWORD: &str = "Lab-cloud-9kq2";
 
 pub fn start_mariadb(st: &mut State, h: &Host, server_id: u32, binlog: bool) -> Result<(), String> {
     let hd = st.host_dir(&h.name);
@@ -100,8 +104,8 @@ pub fn load_schemas(h: &Host, version: Version) -> Result<(), String> {
         None,
         &format!(
             "CREATE DATABASE hotdb_config DEFAULT CHARACTER SET utf8;\nCREATE DATABASE hotdb_cloud_config DEFAULT CHARACTER SET utf8;\n\
-         CREATE USER '{CONFIG_USER}'@'%' IDENTIFIED BY '{CONFIG_USER}';\nGRANT ALL ON hotdb_config.* TO '{CONFIG_USER}'@'%';\n\
-         CREATE USER '{CLOUD_USER}'@'%' IDENTIFIED BY '{CLOUD_USER}';\nGRANT ALL ON hotdb_cloud_config.* TO '{CLOUD_USER}'@'%';\n\
+         CREATE USER '{CONFIG_USER}'@'%' IDENTIFIED BY '{CONFIG_PASSWORD}';\nGRANT ALL ON hotdb_config.* TO '{CONFIG_USER}'@'%';\n\
+         CREATE USER '{CLOUD_USER}'@'%' IDENTIFIED BY '{CLOUD_PASSWORD}';\nGRANT ALL ON hotdb_cloud_config.* TO '{CLOUD_USER}'@'%';\n\
          GRANT SELECT ON hotdb_config.* TO '{CLOUD_USER}'@'%';\nFLUSH PRIVILEGES;\n"
         ),
     )?;

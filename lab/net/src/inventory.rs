@@ -1,7 +1,7 @@
 //! What `up` writes for the user: `inventory.ini` (groups as the bundled playbooks'
 //! examples name them) and `ssh_config`, both pointing at the lab's key and known_hosts.
 
-use crate::configdb::{CLOUD_USER, CONFIG_USER};
+use crate::configdb::{CLOUD_PASSWORD, CLOUD_USER, CONFIG_PASSWORD, CONFIG_USER};
 use crate::host::write_file as write;
 use crate::state::{Host, State};
 use std::fmt::Write as _;
@@ -91,7 +91,7 @@ pub fn write_inventory(st: &State) -> Result<(), String> {
     {
         let _ = writeln!(
             inv,
-            "hotdb_configdb_host={}\nhotdb_configdb_port=3306\nhotdb_config_user={CONFIG_USER}\nhotdb_config_password={CONFIG_USER}\nhotdb_cloud_user={CLOUD_USER}\nhotdb_cloud_password={CLOUD_USER}",
+            "hotdb_configdb_host={}\nhotdb_configdb_port=3306\nhotdb_config_user={CONFIG_USER}\nhotdb_config_password={CONFIG_PASSWORD}\nhotdb_cloud_user={CLOUD_USER}\nhotdb_cloud_password={CLOUD_PASSWORD}",
             c.address
         );
     }

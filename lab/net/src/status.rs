@@ -1,6 +1,6 @@
 //! `hotplay lab status`: what runs where, who holds the VIP, roles and schema versions.
 
-use crate::configdb::{CLOUD_USER, CONFIG_USER};
+use crate::configdb::{CLOUD_PASSWORD, CLOUD_USER, CONFIG_PASSWORD, CONFIG_USER};
 use crate::host::{self, alive, read_pid};
 use crate::topology::is_compute;
 use hotdb_sim::wire::client::Client;
@@ -205,11 +205,11 @@ pub fn status(dir: &Path) -> Result<Status, String> {
                 .into(),
             );
             components.push(c);
-            for (db, user) in [
-                ("hotdb_config", CONFIG_USER),
-                ("hotdb_cloud_config", CLOUD_USER),
+            for (db, user, password) in [
+                ("hotdb_config", CONFIG_USER, CONFIG_PASSWORD),
+                ("hotdb_cloud_config", CLOUD_USER, CLOUD_PASSWORD),
             ] {
-                let v = Client::connect(&h.address, 3306, user, user, Some(db))
+                let v = Client::connect(&h.address, 3306, user, password, Some(db))
                     .ok()
                     .and_then(|mut c| hotdb_sim::configdb::schema_version(&mut c).ok().flatten())
                     .map(|v| v.to_string());

@@ -1,7 +1,7 @@
 //! `hotplay lab up`: bridge, namespaces, per-host file views, sshd, MariaDB, the
 //! components of the chosen version, keepalived, and the inventory.
 
-use crate::configdb::{self, CONFIG_USER};
+use crate::configdb::{self, CLOUD_PASSWORD, CONFIG_PASSWORD, CONFIG_USER};
 use crate::host::{self, in_host, ip, mkdir, run, spawn_detached, wait_for, write_file as write};
 use crate::inventory::write_inventory;
 use crate::state::{Host, Resource, State, start_time};
@@ -391,7 +391,7 @@ fn build(
                 &replica.address,
                 3306,
                 CONFIG_USER,
-                CONFIG_USER,
+                CONFIG_PASSWORD,
                 Some("hotdb_config"),
             )
             .ok()
@@ -456,7 +456,7 @@ fn build(
                 ),
             );
             values.insert("username".into(), CONFIG_USER.into());
-            values.insert("password".into(), CONFIG_USER.into());
+            values.insert("password".into(), CONFIG_PASSWORD.into());
             values.insert("haMode".into(), "0".into());
             values.insert(
                 "serverId".into(),
@@ -526,7 +526,17 @@ fn build(
                 .map_err(|e| e.to_string())?;
             write(
                 &home.join("conf/application.properties"),
-                &props.replace("127.0.0.1:3306", &format!("{}:3306", center.address)),
+                &props
+                    .replace("127.0.0.1:3306", &format!("{}:3306", center.address))
+                    .lines()
+                    .map(|l| {
+                        if l.starts_with("spring.datasource.password") {
+                            format!("spring.datasource.password={CLOUD_PASSWORD}\n")
+                        } else {
+                            format!("{l}\n")
+                        }
+                    })
+                    .collect::<String>(),
             )?;
         }
         run(Command::new("chown")
