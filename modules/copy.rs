@@ -30,8 +30,7 @@ static DOC: ModuleDoc = ModuleDoc {
             "content",
             ArgType::Raw,
             "Literal content instead of src (a mapping or list is written as JSON).",
-        )
-        .secret(),
+        ),
         ArgSpec::new(
             "dest",
             ArgType::Path,

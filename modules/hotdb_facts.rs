@@ -32,7 +32,7 @@ static DOC: ModuleDoc = ModuleDoc {
 fn script(base: &str) -> String {
     let props = "haMode haState haNodeHost idcId idcNodeHost VIP checkVIPPeriod serverId serverPort managerPort clusterPort clusterSize clusterName clusterHost url username";
     format!(
-        r#"base={base}
+        r#"{alive}base={base}
 if [ -d "$base" ]; then cd "$base" || exit 0
 for d in *; do
   [ -d "$d" ] && [ ! -L "$d" ] || continue
@@ -53,7 +53,7 @@ for d in *; do
   for p in "$h"/run/*.pid; do
     [ -r "$p" ] || continue
     pid=$(tr -dc 0-9 < "$p")
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null)" != Z ]; then echo "K pid=$pid"; fi
+    if [ -n "$pid" ] && alive "$pid"; then echo "K pid=$pid"; fi
   done
   for k in "$h"/keys/*; do
     [ -f "$k" ] || continue
@@ -71,7 +71,8 @@ fi
 if command -v ss >/dev/null 2>&1; then ss -Htln 2>/dev/null | awk '{{print $4}}' | sed 's/.*://' | sort -un | sed 's/^/L /'
 else cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" {{split($2, a, ":"); print a[2]}}' | sort -u | while read x; do echo "L $((0x$x))"; done; fi
 "#,
-        base = quote(base)
+        base = quote(base),
+        alive = super::service::ALIVE
     )
 }
 

@@ -64,6 +64,10 @@ A stop that leaves the process running after `stop_timeout` seconds is escalated
 - service: name=keepalived state=stopped",
 };
 
+/// Shell function `alive PID`: the process exists and is no zombie (a process nobody
+/// reaped, as under an init that never waits, has stopped for every purpose).
+pub(super) const ALIVE: &str = "alive() { kill -0 \"$1\" 2>/dev/null && [ \"$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null)\" != Z ]; }\n";
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Manager {
     Systemd,
@@ -124,12 +128,12 @@ fn plan(args: &Args, manager: Manager) -> Result<Plan, String> {
             ));
         }
     }
-    // pids: from the pid file when it names a live process (not a zombie nobody reaped),
-    // else from the pattern.
+    // pids: from the pid file when it names a live process, else from the pattern.
+    f.push_str(ALIVE);
     f.push_str("pids() {\n");
     if let Some(p) = &pid_file {
         f.push_str(&format!(
-            "  if [ -r {p} ]; then p=$(tr -dc 0-9 < {p}); if [ -n \"$p\" ] && kill -0 \"$p\" 2>/dev/null && [ \"$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null)\" != Z ]; then echo \"$p\"; return; fi; fi\n"
+            "  if [ -r {p} ]; then p=$(tr -dc 0-9 < {p}); if [ -n \"$p\" ] && alive \"$p\"; then echo \"$p\"; return; fi; fi\n"
         ));
     }
     if let Some(pat) = &process {

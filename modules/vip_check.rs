@@ -124,11 +124,8 @@ async fn look(conn: &dyn Connection, vip: IpAddr) -> Result<Option<Found>, Strin
 }
 
 async fn reachable(vip: IpAddr, port: i64) -> bool {
-    let addr = std::net::SocketAddr::new(vip, port as u16);
-    matches!(
-        tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(addr)).await,
-        Ok(Ok(_))
-    )
+    let addr = std::net::SocketAddr::new(vip, port as u16).to_string();
+    super::wait_for_port::controller_connects(&addr, Duration::from_secs(3)).await
 }
 
 /// One look at the whole picture: Ok(outcome) when satisfied, Err(outcome) when not (yet).

@@ -226,12 +226,16 @@ fn target_script(wants: &[Want], args: &Args) -> String {
     script
 }
 
-async fn probe_from_controller(w: &Want, ct: Duration) -> bool {
-    let addr = format!("{}:{}", w.host, w.port);
-    let open = matches!(
-        tokio::time::timeout(ct, tokio::net::TcpStream::connect(&addr)).await,
+/// Whether the controller opens a TCP connection to `addr` within `timeout`.
+pub(super) async fn controller_connects(addr: &str, timeout: Duration) -> bool {
+    matches!(
+        tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await,
         Ok(Ok(_))
-    );
+    )
+}
+
+async fn probe_from_controller(w: &Want, ct: Duration) -> bool {
+    let open = controller_connects(&format!("{}:{}", w.host, w.port), ct).await;
     open == (w.state == "started")
 }
 

@@ -297,11 +297,6 @@ pub fn validate(doc: &ModuleDoc, raw: &VarMap) -> Result<Args, String> {
     Ok(Args { values })
 }
 
-/// Names of arguments whose values must never be shown.
-pub fn secret_names(doc: &ModuleDoc) -> impl Iterator<Item = &'static str> + '_ {
-    doc.args.iter().filter(|a| a.secret).map(|a| a.name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

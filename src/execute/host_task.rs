@@ -608,8 +608,13 @@ impl TaskRun<'_> {
             }
         }
         raw.retain(|_, v| v.as_str() != Some(OMIT));
-        // A password given to a module never shows in any output after this.
-        crate::parse::secrets::remember_named(&Value::Object(raw.clone()));
+        // An argument the module's spec marks secret (a password) never shows in any
+        // output after this, error messages about it included.
+        for (k, v) in &raw {
+            if doc.arg(k).is_some_and(|a| a.secret) {
+                crate::parse::secrets::remember_all(v);
+            }
+        }
         let args =
             args::validate(doc, &raw).map_err(|e| error_at(args_node.span, self.task, &e))?;
         let check_mode =
