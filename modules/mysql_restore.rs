@@ -32,6 +32,12 @@ static DOC: ModuleDoc = ModuleDoc {
             "Create the database when it does not exist (else that is an error).",
         )
         .default("no"),
+        ArgSpec::new(
+            "clean",
+            ArgType::Bool,
+            "First drop every table, view, procedure and function of the database, so that afterwards it holds exactly what the dump holds (objects made after the dump, such as an upgrade's new tables, are gone). The database itself, its character set and its grants stay.",
+        )
+        .default("no"),
         mysql_login::LOGIN_HOST,
         mysql_login::LOGIN_PORT,
         mysql_login::LOGIN_USER,
@@ -147,6 +153,24 @@ async fn restore(h: &Handle<'_>, args: &Args, login: &Login) -> Result<Outcome, 
         )
     };
     let client = format!("{CLIENT} --default-character-set={charset} {}", quote(&db));
+    let clean = if args.bool("clean") && exists {
+        // The DROP statements come from information_schema; foreign keys are off while they run.
+        let lit = db.replace('\\', "\\\\").replace('\'', "\\'");
+        let q = format!(
+            "SELECT 'SET FOREIGN_KEY_CHECKS=0;' UNION ALL \
+             SELECT CONCAT('DROP ', IF(table_type = 'VIEW', 'VIEW', 'TABLE'), ' IF EXISTS `', REPLACE(table_name, '`', '``'), '`;') \
+             FROM information_schema.tables WHERE table_schema = '{lit}' UNION ALL \
+             SELECT CONCAT('DROP ', routine_type, ' IF EXISTS `', REPLACE(routine_name, '`', '``'), '`;') \
+             FROM information_schema.routines WHERE routine_schema = '{lit}'"
+        );
+        format!(
+            "if ! drops=$({CLIENT} -N -B -e {} 2>&1); then printf '%s\\n' \"$drops\" >&2; exit 7; fi\n\
+             if ! err=$(printf '%s\\n' \"$drops\" | {client} 2>&1); then printf '%s\\n' \"$err\" >&2; exit 7; fi\n",
+            quote(&q)
+        )
+    } else {
+        String::new()
+    };
     let restore = if dump_db.is_empty() || dump_db == db {
         format!("{client} < \"$s\"")
     } else {
@@ -156,7 +180,7 @@ async fn restore(h: &Handle<'_>, args: &Args, login: &Login) -> Result<Outcome, 
         format!("sed -e {} \"$s\" | {client}", quote(&sed))
     };
     let script = format!(
-        "{find}s={}\n{OPTION_FILE_SCRIPT}{create}\
+        "{find}s={}\n{OPTION_FILE_SCRIPT}{create}{clean}\
          if ! err=$({restore} 2>&1); then printf '%s\\n' \"$err\" >&2; exit 4; fi\n\
          echo 'BEGIN tables'\n{CLIENT} -e {} || exit 6\necho 'END tables'\n",
         quote(&src),

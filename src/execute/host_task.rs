@@ -28,6 +28,8 @@ pub struct TaskRun<'a> {
     pub listener: &'a dyn Listener,
     pub search_paths: Vec<PathBuf>,
     pub peers: Arc<crate::execute::module::Peers>,
+    /// A loop whose `delegate_to` names a host per item: the connections to pick from.
+    pub item_delegates: Option<Arc<crate::execute::module::Peers>>,
 }
 
 /// What came of it, for the play runner to apply.
@@ -51,6 +53,10 @@ pub struct TaskOutput {
     pub facts_host: Option<String>,
     /// A run_once result given to another host of the batch (not counted there).
     pub run_once_copy: bool,
+    /// Per-item delegation: the host this item ran on.
+    pub delegated: Option<String>,
+    /// Per-item delegation with `delegate_facts`: (host, set_facts, facts) of each item.
+    pub item_facts: Vec<(String, VarMap, VarMap)>,
 }
 
 /// A task-level error (bad template, bad loop): the host fails with this message.
@@ -187,7 +193,7 @@ impl TaskRun<'_> {
         let verbose_always = out.result.contains_key("_ansible_verbose_always");
         let hr = HostResult {
             host: self.host.to_string(),
-            delegated_to: self.delegated_to.clone(),
+            delegated_to: out.delegated.clone().or_else(|| self.delegated_to.clone()),
             status: out.status.unwrap_or(Status::Ok),
             ignored: out.ignored,
             rescued: false,
@@ -379,8 +385,17 @@ impl TaskRun<'_> {
             any_changed |= item_out.changed;
             any_failed |= item_out.status == Some(Status::Failed);
             all_skipped &= item_out.status == Some(Status::Skipped);
-            out.set_facts.extend(item_out.set_facts);
-            out.facts.extend(item_out.facts);
+            match item_out.facts_host.take() {
+                Some(h) => out.item_facts.push((
+                    h,
+                    std::mem::take(&mut item_out.set_facts),
+                    std::mem::take(&mut item_out.facts),
+                )),
+                None => {
+                    out.set_facts.extend(item_out.set_facts);
+                    out.facts.extend(item_out.facts);
+                }
+            }
             out.include_vars.extend(item_out.include_vars);
             out.includes.extend(item_out.includes);
             out.role_includes.extend(item_out.role_includes);
@@ -478,6 +493,33 @@ impl TaskRun<'_> {
     }
 
     /// The action once (one loop item): engine actions, or the module with `until`.
+    /// The connection for one run: the task's, or with per-item delegation the host that
+    /// `delegate_to` names for this item (None when that is the task's own host).
+    fn item_connection(
+        &self,
+        ctx: &Arc<Context>,
+    ) -> Result<(Arc<dyn Connection>, Option<String>), String> {
+        let (Some(peers), Some(node)) = (&self.item_delegates, &self.task.attrs.delegate_to)
+        else {
+            return Ok((self.conn.clone(), None));
+        };
+        let name = match self.render(node, ctx)? {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        if name.is_empty() || name == self.host {
+            return Ok((self.conn.clone(), None));
+        }
+        match peers.get(&name) {
+            Some(c) => Ok((c.clone(), Some(name))),
+            None => Err(error_at(
+                node.span,
+                self.task,
+                &format!("delegate_to: `{name}` is not a host of the inventory"),
+            )),
+        }
+    }
+
     async fn run_once(&self, ctx: &Arc<Context>) -> Result<TaskOutput, String> {
         match &self.task.action {
             Action::Module {
@@ -485,7 +527,19 @@ impl TaskRun<'_> {
                 args,
                 extra_args,
                 ..
-            } => self.run_module(name, args, extra_args.as_ref(), ctx).await,
+            } => {
+                let (conn, delegated) = self.item_connection(ctx)?;
+                let mut out = self
+                    .run_module(name, args, extra_args.as_ref(), ctx, conn)
+                    .await?;
+                if let Some(d) = delegated {
+                    if self.render_bool(self.task.attrs.delegate_facts.as_ref(), ctx, false)? {
+                        out.facts_host = Some(d.clone());
+                    }
+                    out.delegated = Some(d);
+                }
+                Ok(out)
+            }
             Action::IncludeTasks { file } => {
                 let f = self.render(file, ctx)?;
                 let f = f
@@ -561,6 +615,7 @@ impl TaskRun<'_> {
         args_node: &Node,
         extra: Option<&Node>,
         ctx: &Arc<Context>,
+        conn: Arc<dyn Connection>,
     ) -> Result<TaskOutput, String> {
         let module = crate::modules::find(name).ok_or_else(|| {
             error_at(
@@ -628,7 +683,7 @@ impl TaskRun<'_> {
         };
         let handle = Handle {
             host: self.host,
-            conn: self.conn.as_ref(),
+            conn: conn.as_ref(),
             check_mode,
             diff,
             verbosity: self.options.verbosity,

@@ -722,6 +722,9 @@ impl<'a> Runner<'a> {
             }
             _ => Arc::new(Default::default()),
         };
+        // A loop whose delegate_to names a host per item picks its connection per item.
+        let item_delegates = (task.loop_items.is_some() && task.attrs.delegate_to.is_some())
+            .then(|| self.delegate_connections());
         let mut jobs = Vec::new();
         for h in &targets {
             let b = state.get(h);
@@ -731,7 +734,11 @@ impl<'a> Runner<'a> {
                 .unwrap_or_else(|| empty.clone());
             let rv = b.map(|b| b.rescue_vars.clone()).unwrap_or(empty);
             let ctx = self.context(scope, h, Some(task), &vf, &rv, Some(hostvars.clone()));
-            let (conn, delegated) = match self.connection_for(task, h, &ctx) {
+            let conn = match &item_delegates {
+                Some(_) => self.own_connection(h, &ctx),
+                None => self.connection_for(task, h, &ctx),
+            };
+            let (conn, delegated) = match conn {
                 Ok(c) => c,
                 Err(msg) => {
                     let mut out = TaskOutput {
@@ -751,7 +758,15 @@ impl<'a> Runner<'a> {
             }
             search.push(task.dir.clone());
             search.push(scope.play.dir.clone());
-            jobs.push(Ok((h.clone(), ctx, conn, delegated, search, peers.clone())));
+            jobs.push(Ok((
+                h.clone(),
+                ctx,
+                conn,
+                delegated,
+                search,
+                peers.clone(),
+                item_delegates.clone(),
+            )));
         }
         let options = self.options;
         let listener = self.listener;
@@ -773,7 +788,7 @@ impl<'a> Runner<'a> {
                         }));
                         (h, out)
                     }
-                    Ok((h, ctx, conn, delegated, search, peers)) => {
+                    Ok((h, ctx, conn, delegated, search, peers, item_delegates)) => {
                         let run = TaskRun {
                             task,
                             host: &h,
@@ -784,6 +799,7 @@ impl<'a> Runner<'a> {
                             listener,
                             search_paths: search,
                             peers,
+                            item_delegates,
                         };
                         let out = run.run().await;
                         (h, out)
@@ -824,6 +840,27 @@ impl<'a> Runner<'a> {
         Arc::new(peers)
     }
 
+    /// Connections to every inventory host and to localhost, for per-item delegation.
+    fn delegate_connections(&mut self) -> Arc<crate::execute::module::Peers> {
+        let mut peers = (*self.peer_connections()).clone();
+        if !peers.contains_key("localhost") {
+            let ctx = Context::new(vec![], self.templar.clone(), None);
+            if let Ok(c) = self.conns.get("localhost", &ctx, self.options) {
+                peers.insert("localhost".into(), c);
+            }
+        }
+        Arc::new(peers)
+    }
+
+    /// The host's own connection (no delegation).
+    fn own_connection(
+        &mut self,
+        host: &str,
+        ctx: &Arc<Context>,
+    ) -> Result<(Arc<dyn Connection>, Option<String>), String> {
+        Ok((self.conns.get(host, ctx, self.options)?, None))
+    }
+
     fn connection_for(
         &mut self,
         task: &Task,
@@ -844,13 +881,15 @@ impl<'a> Runner<'a> {
         };
         let target = delegate.clone().unwrap_or_else(|| host.to_string());
         let target_ctx = if delegate.is_some() {
-            match self.hosts.get(&target) {
-                Some(hs) => Context::new(
+            // A host outside the play still connects with its own inventory vars.
+            let known = self.inventory.hosts.contains_key(&target);
+            match known.then(|| self.host_state(&target)) {
+                Some(Ok(hs)) => Context::new(
                     vec![Layer::lazy(hs.inventory.clone())],
                     self.templar.clone(),
                     None,
                 ),
-                None => Context::new(vec![], self.templar.clone(), None),
+                _ => Context::new(vec![], self.templar.clone(), None),
             }
         } else {
             ctx.clone()
@@ -869,6 +908,14 @@ impl<'a> Runner<'a> {
         scope: &PlayScope,
         _batch: &[String],
     ) {
+        for (target, set_facts, facts) in &out.item_facts {
+            if self.host_state(target).is_ok()
+                && let Some(ts) = self.hosts.get_mut(target)
+            {
+                Arc::make_mut(&mut ts.vars).extend(set_facts.clone());
+                merge_facts(&mut ts.facts, facts);
+            }
+        }
         if let Some(target) = &out.facts_host {
             // delegate_facts: the facts belong to the delegated host.
             if self.host_state(target).is_ok()
@@ -1277,6 +1324,8 @@ fn clone_output(o: &TaskOutput) -> TaskOutput {
         role_includes: Vec::new(),
         run_once_copy: true,
         facts_host: o.facts_host.clone(),
+        delegated: o.delegated.clone(),
+        item_facts: Vec::new(),
     }
 }
 

@@ -78,8 +78,16 @@ pub fn write_inventory(st: &State) -> Result<(), String> {
         "hotdb_install_base=/usr/local/hotdb\nhotdb_version={}",
         st.version
     );
+    let _ = writeln!(inv, "hotdb_package_dir={}", dir.join("packages").display());
     if let Some(vip) = &st.vip {
         let _ = writeln!(inv, "hotdb_vip={vip}");
+        // No init system on lab hosts: keepalived runs through the lab's own script.
+        for verb in ["start", "stop", "reload", "status"] {
+            let _ = writeln!(
+                inv,
+                "hotdb_keepalived_{verb}_cmd='/usr/local/bin/lab-keepalived {verb}'"
+            );
+        }
     }
     if let Some(vip) = &st.dr_vip {
         let _ = writeln!(inv, "hotdb_dr_vip={vip}");

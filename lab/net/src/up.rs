@@ -519,6 +519,7 @@ fn build(
                         if h.has("dr-room") { 90 } else { 89 },
                     ),
                 )?;
+                write_keepalived_ctl(&hd.join("usr-local/bin/lab-keepalived"))?;
             }
         } else {
             let home = base.join("hotdb-management");
@@ -675,6 +676,47 @@ fn build(
     }
     phases.mark("the service port answers through the VIP");
     Ok(())
+}
+
+/// `lab-keepalived start|stop|reload|status`: lab hosts have no init system, so playbooks
+/// run keepalived through this (inventory: `hotdb_keepalived_*_cmd`). A killed keepalived
+/// may stay a zombie of a PID 1 that never reaps, so "running" means alive and not Z.
+pub const KEEPALIVED_CTL: &str = r#"#!/bin/sh
+pidf=/run/keepalived.pid
+alive() {
+    p=$(cat "$pidf" 2>/dev/null) && [ -n "$p" ] || return 1
+    s=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+    [ -n "$s" ] && [ "$s" != Z ]
+}
+case "$1" in
+start)
+    alive && { echo "keepalived is already running"; exit 0; }
+    keepalived -D -f /etc/keepalived/keepalived.conf -p "$pidf" \
+        -r /run/keepalived_vrrp.pid -c /run/keepalived_checkers.pid </dev/null >/dev/null 2>&1
+    i=0; while ! alive; do i=$((i+1)); [ $i -lt 50 ] || { echo "keepalived did not start" >&2; exit 1; }; sleep 0.1; done
+    echo "keepalived started" ;;
+stop)
+    alive || { echo "keepalived is not running"; exit 0; }
+    kill "$p"
+    i=0; while alive; do i=$((i+1)); [ $i -lt 100 ] || { echo "keepalived did not stop" >&2; exit 1; }; sleep 0.1; done
+    echo "keepalived stopped" ;;
+reload)
+    alive || { echo "keepalived is not running" >&2; exit 1; }
+    kill -HUP "$p" && echo "keepalived reloaded" ;;
+status)
+    if alive; then echo "keepalived is running (PID $p)"; else echo "keepalived is not running"; exit 3; fi ;;
+*)
+    echo "usage: lab-keepalived start|stop|reload|status" >&2; exit 2 ;;
+esac
+"#;
+
+fn write_keepalived_ctl(path: &Path) -> Result<(), String> {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    write(path, KEEPALIVED_CTL)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The vendor's keepalived.conf with this lab's interface and VIP, and the script user set
