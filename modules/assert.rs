@@ -16,8 +16,8 @@ static DOC: ModuleDoc = ModuleDoc {
     args: &[
         ArgSpec::new(
             "that",
-            ArgType::List,
-            "Conditions, as bare Jinja expressions.",
+            ArgType::Raw,
+            "Conditions, as bare Jinja expressions: a list, or one expression (never split at commas).",
         )
         .required(),
         ArgSpec::new("fail_msg", ArgType::Raw, "Message when an assertion fails.")
@@ -37,7 +37,13 @@ impl Module for Assert {
         &DOC
     }
     async fn run(&self, h: &Handle<'_>, args: &Args) -> Result<Outcome, ConnError> {
-        for cond in args.list("that") {
+        // As Ansible's assert: one string is one condition (commas are Jinja's).
+        let thats = match args.get("that") {
+            Some(Value::Array(a)) => a.clone(),
+            Some(v) => vec![v.clone()],
+            None => Vec::new(),
+        };
+        for cond in thats {
             let expr = match &cond {
                 Value::String(s) => s.clone(),
                 Value::Bool(b) => b.to_string(),

@@ -25,8 +25,8 @@ static DOC: ModuleDoc = ModuleDoc {
     name: "sql_guard",
     short: "Judge upgrade SQL scripts for a rolling upgrade",
     description: "Reads each script in `src` (controller files by default, task host files with remote_src), splits it into statements as mysql_exec does, parses every statement (sqlparser, MySQL dialect) and sorts it:
-- unsafe: it changes what the old version relies on: DROP TABLE/VIEW, ALTER ... DROP COLUMN, MODIFY/CHANGE of an existing column (a widening cannot be told from the script alone, so it is reported too, for a person to confirm), RENAME of a table or column, TRUNCATE, UPDATE, DELETE, REPLACE, INSERT ... ON DUPLICATE KEY UPDATE, a new UNIQUE/PRIMARY/FOREIGN KEY/CHECK constraint, and any statement not known to be safe (CALL, GRANT, ...);
-- safe: reads, session SET/USE, transaction control, CREATE TABLE/INDEX/VIEW/DATABASE, INSERT of new rows, ALTER ... ADD COLUMN/INDEX, column defaults, dropping an index or a constraint;
+- unsafe: it changes what the old version relies on: DROP TABLE/VIEW, ALTER ... DROP COLUMN, MODIFY/CHANGE of an existing column (a widening cannot be told from the script alone, so it is reported too, for a person to confirm), RENAME of a table or column, a trigger on an existing table, TRUNCATE, UPDATE, DELETE, REPLACE, INSERT ... ON DUPLICATE KEY UPDATE, a new UNIQUE/PRIMARY/FOREIGN KEY/CHECK constraint, and any statement not known to be safe (CALL, GRANT, ...);
+- safe: reads, session SET/USE, transaction control, CREATE TABLE/INDEX/VIEW/DATABASE/PROCEDURE/FUNCTION, a trigger on a table the scripts create, INSERT of new rows, ALTER ... ADD COLUMN/INDEX, column defaults, dropping an index or a constraint;
 - unknown: the parser could not read it; it counts as unsafe, never ignored.
 `rolling_safe` is true only when nothing is unsafe or unknown; `fail_on_unsafe` makes the task fail otherwise (the MBR-0 refusal).
 MBR-0 allows widening a column (VARCHAR(32) to VARCHAR(64), INT to BIGINT, DECIMAL(10,2) to DECIMAL(12,2), TEXT to MEDIUMTEXT, NOT NULL to NULL). Whether a MODIFY/CHANGE widens can only be told from the column's current type: given a login (login_user or login_defaults_file, and `database` or qualified table names or USE statements), sql_guard reads each changed column from information_schema (the live schema, before the scripts run) and judges the change safe when it widens; without a login every MODIFY/CHANGE is unsafe, for a person to confirm.",
@@ -81,6 +81,9 @@ pub enum Verdict {
     Unknown(String),
     /// Safe when each of these changes of an existing column widens it (MBR-0 allows that).
     IfWidening(Vec<ColumnChange>),
+    /// A trigger: safe on a table the scripts create (the old version never writes it), else
+    /// it changes what the old version's writes do.
+    IfNewTable(String),
 }
 
 /// A MODIFY or CHANGE (same name) of an existing column: its table, name and new definition.
@@ -289,6 +292,8 @@ fn judge_ast(st: &Ast, changes: &mut Vec<ColumnChange>) -> Result<String, String
         Ast::Truncate(_) => return Err("TRUNCATE removes existing rows".into()),
         Ast::CreateTable(c) if c.or_replace => return Err("replaces a table".into()),
         Ast::CreateTable(_) => "create table".into(),
+        Ast::CreateProcedure { or_alter: false, .. } => "create procedure".into(),
+        Ast::CreateFunction(f) if !f.or_replace => "create function".into(),
         Ast::CreateIndex(_) => "create index".into(),
         Ast::CreateView(v) if v.or_replace => return Err("replaces a view".into()),
         Ast::CreateView(_) => "create view".into(),
@@ -325,6 +330,21 @@ fn judge_ast(st: &Ast, changes: &mut Vec<ColumnChange>) -> Result<String, String
 }
 
 /// The verdict on one statement of a script.
+/// The tables a statement creates (for triggers on new tables).
+fn created_tables(text: &str) -> Vec<String> {
+    let opened = open_executable_comments(text);
+    match Parser::parse_sql(&MySqlDialect {}, &opened) {
+        Ok(p) => p
+            .iter()
+            .filter_map(|st| match st {
+                Ast::CreateTable(c) => name_parts(&c.name).last().map(|n| n.to_lowercase()),
+                _ => None,
+            })
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 pub fn judge(text: &str) -> Verdict {
     let opened = open_executable_comments(text);
     if opened.trim().is_empty() {
@@ -334,6 +354,12 @@ pub fn judge(text: &str) -> Verdict {
         Ok(p) => p,
         Err(e) => return Verdict::Unknown(e.to_string()),
     };
+    if let [Ast::CreateTrigger(t)] = parsed.as_slice()
+        && !t.or_replace
+        && !t.or_alter
+    {
+        return Verdict::IfNewTable(name_parts(&t.table_name).last().cloned().unwrap_or_default());
+    }
     let mut kinds = Vec::new();
     let mut changes = Vec::new();
     for st in &parsed {
@@ -498,6 +524,7 @@ impl Schema<'_> {
 async fn guard(h: &Handle<'_>, args: &Args, schema: &mut Schema<'_>) -> Result<Outcome, ConnError> {
     let (mut safe, mut unsafe_, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
     let mut count = 0usize;
+    let mut new_tables: Vec<String> = Vec::new();
     for path in args.str_list("src") {
         let text = match read_script(h, &path, args.bool("remote_src")).await {
             Ok(t) => t,
@@ -519,15 +546,24 @@ async fn guard(h: &Handle<'_>, args: &Args, schema: &mut Schema<'_>) -> Result<O
         for st in &stmts {
             count += 1;
             schema.follow(&st.text);
+            new_tables.extend(created_tables(&st.text));
             let verdict = match judge(&st.text) {
                 Verdict::IfWidening(changes) => schema.judge_changes(&changes).await,
+                Verdict::IfNewTable(t) if new_tables.contains(&t.to_lowercase()) => {
+                    Verdict::Safe(format!("trigger on {t}, a table these scripts create"))
+                }
+                Verdict::IfNewTable(t) => Verdict::Unsafe(format!(
+                    "a trigger on the existing table {t} changes what the old version's writes do"
+                )),
                 other => other,
             };
             match verdict {
                 Verdict::Safe(k) => safe.push(entry(&path, st, "kind", k)),
                 Verdict::Unsafe(r) => unsafe_.push(entry(&path, st, "reason", r)),
                 Verdict::Unknown(e) => unknown.push(entry(&path, st, "error", e)),
-                Verdict::IfWidening(_) => unreachable!("judged against the schema above"),
+                Verdict::IfWidening(_) | Verdict::IfNewTable(_) => {
+                    unreachable!("judged against the schema above")
+                }
             }
         }
     }

@@ -43,7 +43,12 @@ pub fn start_mariadb(st: &mut State, h: &Host, server_id: u32, binlog: bool) -> 
         hd.join("logs/mariadb.err").display()
     ));
     if binlog {
-        cmd.args(["--log-bin=mariadb-bin", "--binlog-format=ROW"]);
+        // The schemas' triggers and procedures are made by the components' users, not SUPER.
+        cmd.args([
+            "--log-bin=mariadb-bin",
+            "--binlog-format=ROW",
+            "--log-bin-trust-function-creators=1",
+        ]);
     }
     let pid = spawn_detached(cmd, &hd.join("logs/mariadb.log"))?;
     st.record(Resource::Process {
@@ -106,18 +111,39 @@ pub fn load_schemas(h: &Host, version: Version) -> Result<(), String> {
             "CREATE DATABASE hotdb_config DEFAULT CHARACTER SET utf8;\nCREATE DATABASE hotdb_cloud_config DEFAULT CHARACTER SET utf8;\n\
          CREATE USER '{CONFIG_USER}'@'%' IDENTIFIED BY '{CONFIG_PASSWORD}';\nGRANT ALL ON hotdb_config.* TO '{CONFIG_USER}'@'%';\n\
          CREATE USER '{CLOUD_USER}'@'%' IDENTIFIED BY '{CLOUD_PASSWORD}';\nGRANT ALL ON hotdb_cloud_config.* TO '{CLOUD_USER}'@'%';\n\
-         GRANT SELECT ON hotdb_config.* TO '{CLOUD_USER}'@'%';\nFLUSH PRIVILEGES;\n"
+         GRANT SELECT ON hotdb_config.* TO '{CLOUD_USER}'@'%';\n\
+         GRANT SELECT ON mysql.proc TO '{CONFIG_USER}'@'%';\nGRANT SELECT ON mysql.proc TO '{CLOUD_USER}'@'%';\n\
+         FLUSH PRIVILEGES;\n"
         ),
     )?;
-    sql_in(
+    // As the components' own users, so the triggers' and procedures' DEFINER is theirs (as in
+    // a real deployment: a dump of the DB then restores with the same user).
+    sql_as(
         h,
-        Some("hotdb_config"),
+        (CONFIG_USER, CONFIG_PASSWORD),
+        "hotdb_config",
         &install_script(Database::Config, version),
     )?;
-    sql_in(
+    sql_as(
         h,
-        Some("hotdb_cloud_config"),
+        (CLOUD_USER, CLOUD_PASSWORD),
+        "hotdb_cloud_config",
         &install_script(Database::CloudConfig, version),
     )?;
     Ok(())
+}
+
+/// SQL as a user over TCP to the host's address (the password in MYSQL_PWD, not argv).
+fn sql_as(h: &Host, (user, password): (&str, &str), db: &str, sql: &str) -> Result<String, String> {
+    let mut c = in_host(h.holder_pid, "mariadb");
+    c.env("MYSQL_PWD", password).args([
+        "-h",
+        &h.address,
+        "-P3306",
+        "-u",
+        user,
+        "--default-character-set=utf8",
+        db,
+    ]);
+    run_stdin(&mut c, Some(sql.as_bytes())).map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
 }
