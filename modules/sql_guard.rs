@@ -292,7 +292,9 @@ fn judge_ast(st: &Ast, changes: &mut Vec<ColumnChange>) -> Result<String, String
         Ast::Truncate(_) => return Err("TRUNCATE removes existing rows".into()),
         Ast::CreateTable(c) if c.or_replace => return Err("replaces a table".into()),
         Ast::CreateTable(_) => "create table".into(),
-        Ast::CreateProcedure { or_alter: false, .. } => "create procedure".into(),
+        Ast::CreateProcedure {
+            or_alter: false, ..
+        } => "create procedure".into(),
         Ast::CreateFunction(f) if !f.or_replace => "create function".into(),
         Ast::CreateIndex(_) => "create index".into(),
         Ast::CreateView(v) if v.or_replace => return Err("replaces a view".into()),
@@ -358,7 +360,12 @@ pub fn judge(text: &str) -> Verdict {
         && !t.or_replace
         && !t.or_alter
     {
-        return Verdict::IfNewTable(name_parts(&t.table_name).last().cloned().unwrap_or_default());
+        return Verdict::IfNewTable(
+            name_parts(&t.table_name)
+                .last()
+                .cloned()
+                .unwrap_or_default(),
+        );
     }
     let mut kinds = Vec::new();
     let mut changes = Vec::new();

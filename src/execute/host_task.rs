@@ -499,8 +499,7 @@ impl TaskRun<'_> {
         &self,
         ctx: &Arc<Context>,
     ) -> Result<(Arc<dyn Connection>, Option<String>), String> {
-        let (Some(peers), Some(node)) = (&self.item_delegates, &self.task.attrs.delegate_to)
-        else {
+        let (Some(peers), Some(node)) = (&self.item_delegates, &self.task.attrs.delegate_to) else {
             return Ok((self.conn.clone(), None));
         };
         let name = match self.render(node, ctx)? {

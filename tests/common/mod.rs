@@ -1,6 +1,8 @@
 //! Runs the real hotplay binary on real files in a temporary directory.
 #![allow(dead_code)]
 
+pub mod netlab;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,0 +1,390 @@
+//! The bundled playbooks, end to end in the lab (root; CI is root): real upgrades over the
+//! lab's sshds with client traffic through the VIP, `--check` changing nothing, a second run
+//! finding nothing to do, and rollbacks after injected faults leaving the cluster as it was.
+//! Also (no root): every step ID of PROCEDURES.md that a written playbook's family has is a
+//! task tag, and no tag names a step that does not exist.
+
+mod common;
+use common::netlab::{NetLab, component, hotplay, is_root, text};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn playbook(name: &str) -> PathBuf {
+    Path::new(ROOT).join("playbooks").join(name)
+}
+
+/// Runs a bundled playbook against the lab's inventory.
+fn run(lab: &NetLab, name: &str, extra: &[&str]) -> Output {
+    hotplay()
+        .arg("run")
+        .arg(playbook(name))
+        .arg("-i")
+        .arg(lab.dir.join("inventory.ini"))
+        .args(extra)
+        .output()
+        .expect("run hotplay")
+}
+
+/// The target packages (and any variant options) into the lab's package directory.
+fn packages(lab: &NetLab, opts: &[&str], names: &[&str]) {
+    let out = hotplay()
+        .args(["lab", "packages", "--out"])
+        .arg(lab.dir.join("packages"))
+        .args(opts)
+        .args(names)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "lab packages: {}", text(&out));
+}
+
+/// Adds `conf/sim.properties` (simulator faults) to a compute node package, as a vendor
+/// package that misbehaves after the upgrade would; the .md5 is rewritten to match.
+fn package_with_fault(lab: &NetLab, name: &str, props: &str) {
+    let dir = lab.dir.join("packages");
+    let work = lab.dir.join("repack");
+    std::fs::create_dir_all(&work).unwrap();
+    let sh = format!(
+        "set -e; cd {w}; tar -xzf {d}/{n}; printf '%s\\n' '{p}' > hotdb-server/conf/sim.properties; \
+         tar -czf {d}/{n} hotdb-server; cd {d}; md5sum {n} > {n}.md5; rm -rf {w}",
+        w = work.display(),
+        d = dir.display(),
+        n = name,
+        p = props
+    );
+    let out = Command::new("sh").args(["-c", &sh]).output().unwrap();
+    assert!(out.status.success(), "repack: {}", text(&out));
+}
+
+/// A shell command on a lab host, over its sshd.
+fn ssh(lab: &NetLab, host: &str, cmd: &str) -> String {
+    let out = Command::new("ssh")
+        .arg("-F")
+        .arg(lab.dir.join("ssh_config"))
+        .arg(host)
+        .arg(cmd)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ssh {host} {cmd}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What an upgrade may change: every file of the install bases and keepalived configs of
+/// the compute nodes (not logs, pid files or the trial's activation time) and both config
+/// DBs' contents.
+fn fingerprint(lab: &NetLab) -> String {
+    let mut all = String::new();
+    for h in ["hotdb1", "hotdb2"] {
+        all += &ssh(
+            lab,
+            h,
+            "find /usr/local/hotdb /usr/local/jdk8 /etc/keepalived -type f 2>/dev/null \
+             | grep -v -e /logs/ -e /run/ -e /HotDB-TEMP/ -e keys/activation | sort | xargs md5sum",
+        );
+        all += &ssh(lab, h, "find /usr/local/hotdb -maxdepth 1 | sort");
+    }
+    all += &ssh(
+        lab,
+        "configdb",
+        "mariadb-dump --socket=/run/mysqld/mysqld.sock -uroot --skip-dump-date --routines \
+         --databases hotdb_config hotdb_cloud_config",
+    );
+    all
+}
+
+fn traffic(lab: &NetLab) -> Value {
+    // The generator writes its counts every 100 ms.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let t = std::fs::read_to_string(lab.dir.join("traffic.json")).unwrap();
+    serde_json::from_str(&t).unwrap_or_else(|e| panic!("{e}: {t}"))
+}
+
+const SERVER_256: &str = "hotdb-server-2.5.6-ga-20200918.tar.gz";
+const JDK8: &str = "OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz";
+
+#[test]
+fn lab_root_mbr_253_to_256_check_then_upgrade_under_traffic_then_nothing_to_do() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up("mbr", "master-backup", "10.91.0.0/24");
+    packages(&lab, &[], &[SERVER_256, JDK8]);
+    let before = fingerprint(&lab);
+
+    // --check: the plan is shown, nothing changes.
+    let check = run(
+        &lab,
+        "master_backup_rolling.yml",
+        &["-e", "target_version=2.5.6", "--check"],
+    );
+    let out = text(&check);
+    assert!(check.status.success(), "{out}");
+    assert!(out.contains("hotdb_config_2.5.5_to_2.5.6.sql"), "{out}");
+    assert!(out.contains("to upgrade: hotdb1, hotdb2"), "{out}");
+    assert!(out.contains("changed: [hotdb1 -> hotdb2]"), "{out}");
+    assert_eq!(before, fingerprint(&lab), "--check changed the lab");
+
+    // The upgrade, with a client querying through the VIP all along.
+    assert!(lab.cmd(&["traffic", "start"]).status.success());
+    let up = run(
+        &lab,
+        "master_backup_rolling.yml",
+        &["-e", "target_version=2.5.6"],
+    );
+    let out = text(&up);
+    assert!(up.status.success(), "{out}");
+    let t = traffic(&lab);
+    let failed = t["failed"].as_u64().unwrap();
+    eprintln!(
+        "MBR 2.5.3 -> 2.5.6: {} queries ok, {failed} failed, longest gap {} ms",
+        t["ok"], t["longest_gap_ms"]
+    );
+    assert!(t["ok"].as_u64().unwrap() > 50, "{t}");
+    // Only the HA switch's window: keepalived gives the VIP up at once (about 1 s).
+    assert!(failed <= 30, "{t}");
+
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["vip_holder"], "hotdb2", "{s:#}");
+    for h in ["hotdb1", "hotdb2"] {
+        let c = component(&s, h, "hotdb-server");
+        assert!(c["version"].as_str().unwrap().starts_with("2.5.6"), "{s:#}");
+    }
+    assert_eq!(component(&s, "hotdb2", "hotdb-server")["role"], "MASTER");
+    assert_eq!(component(&s, "hotdb1", "hotdb-server")["service"], "OFF");
+    assert_eq!(s["schema"][0][1], "2.5.6", "{s:#}");
+    // The old installs are kept; the site's settings were carried; the roles swapped.
+    for h in ["hotdb1", "hotdb2"] {
+        assert!(ssh(&lab, h, "ls /usr/local/hotdb").contains("hotdb_server_253"));
+    }
+    let xml1 = ssh(
+        &lab,
+        "hotdb1",
+        "cat /usr/local/hotdb/hotdb-server/conf/server.xml",
+    );
+    assert!(
+        xml1.contains(r#"<property name="haState">backup</property>"#),
+        "{xml1}"
+    );
+    assert!(
+        xml1.contains(r#"<property name="haNodeHost">10.91.0.12:3325</property>"#),
+        "{xml1}"
+    );
+    assert!(
+        xml1.contains(r#"<property name="serverId">1</property>"#),
+        "{xml1}"
+    );
+    assert!(
+        xml1.contains(r#"name="sslUseSM4""#),
+        "a 2.5.6 property is missing: {xml1}"
+    );
+    let ka2 = ssh(&lab, "hotdb2", "cat /etc/keepalived/keepalived.conf");
+    assert!(
+        ka2.contains("connect_master") && ka2.contains("nopreempt"),
+        "{ka2}"
+    );
+    let script = ssh(
+        &lab,
+        "hotdb1",
+        "grep ^JAVA_ /usr/local/hotdb/hotdb-server/bin/hotdb_server",
+    );
+    assert!(
+        script.contains("jdk8u252-b09") && script.contains("1.8.0_252"),
+        "{script}"
+    );
+
+    // Again: already at the target, nothing changed.
+    let again = run(
+        &lab,
+        "master_backup_rolling.yml",
+        &["-e", "target_version=2.5.6"],
+    );
+    let out = text(&again);
+    assert!(again.status.success(), "{out}");
+    assert!(out.contains("already at target"), "{out}");
+    assert!(out.contains("changed=0"), "{out}");
+    lab.down_and_check();
+}
+
+#[test]
+fn lab_root_mbr_rollback_when_the_ha_switch_does_not_happen() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up("mbrrb", "master-backup", "10.92.0.0/24");
+    packages(&lab, &[], &[SERVER_256, JDK8]);
+    // The new version never opens its service port after an HA switch.
+    package_with_fault(&lab, SERVER_256, "fault.ha.no_service_port=true");
+    let before = fingerprint(&lab);
+    let r = run(
+        &lab,
+        "master_backup_rolling.yml",
+        &[
+            "-e",
+            "target_version=2.5.6",
+            "-e",
+            "hotdb_ha_switch_timeout=15",
+        ],
+    );
+    let out = text(&r);
+    assert!(!r.status.success(), "{out}");
+    assert!(
+        out.contains("The upgrade to 2.5.6-ga-20200918 failed at"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Both nodes are back on 2.5.3-ga-20190905"),
+        "{out}"
+    );
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
+    assert_eq!(component(&s, "hotdb1", "hotdb-server")["role"], "MASTER");
+    assert_eq!(s["schema"][0][1], "2.5.3", "{s:#}");
+    // The config DB and every install file are as before; the failed install is kept aside.
+    let after = fingerprint(&lab);
+    // What a rollback leaves on purpose: the failed install (for analysis), the uploaded
+    // packages, OpenJDK 8, the keepalived.conf kept before MBR-6.
+    let strip = |f: &str| -> String {
+        f.lines()
+            .filter(|l| {
+                ![
+                    "_failed_2.5.6_",
+                    "/usr/local/hotdb/packages",
+                    "/usr/local/jdk8",
+                    "before-hotplay",
+                ]
+                .iter()
+                .any(|k| l.contains(k))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        strip(&before),
+        strip(&after),
+        "the rollback left differences"
+    );
+    assert!(ssh(&lab, "hotdb2", "ls /usr/local/hotdb").contains("hotdb-server_failed_2.5.6_"));
+    lab.down_and_check();
+}
+
+#[test]
+fn lab_root_mbr_sql_failure_restores_the_config_db_with_a_support_bundle() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up("mbrsql", "master-backup", "10.93.0.0/24");
+    // The hop into 2.5.5 fails at its 3rd statement.
+    packages(&lab, &["--fail-sql", "2.5.5:3"], &[SERVER_256, JDK8]);
+    let before = fingerprint(&lab);
+    let home = lab.dir.join("operator-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let r = hotplay()
+        .arg("run")
+        .arg(playbook("master_backup_rolling.yml"))
+        .arg("-i")
+        .arg(lab.dir.join("inventory.ini"))
+        .args(["-e", "target_version=2.5.6"])
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    let out = text(&r);
+    assert!(!r.status.success(), "{out}");
+    assert!(
+        out.contains("C-SQL failed on hotdb_config: hotdb_config_2.5.4_to_2.5.5.sql statement 3"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Lab-cfg-9kq2"),
+        "the config DB password leaked: {out}"
+    );
+    assert_eq!(
+        before,
+        fingerprint(&lab),
+        "the config DB or an install differs after the rollback"
+    );
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["schema"][0][1], "2.5.3", "{s:#}");
+    // The support bundle: the error, the versions, the statements run, the dump.
+    let bundles: Vec<PathBuf> = std::fs::read_dir(home.join("hotdb-support"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(bundles.len(), 1, "{bundles:?}");
+    let readme = std::fs::read_to_string(bundles[0].join("README.txt")).unwrap();
+    assert!(
+        readme.contains("2.5.3 -> 2.5.6-ga-20200918") && readme.contains("Statement: 3"),
+        "{readme}"
+    );
+    let dump = std::fs::read_dir(&bundles[0]).unwrap().flatten().any(|e| {
+        e.file_name()
+            .to_string_lossy()
+            .starts_with("hotdb_config-2.5.3-")
+    });
+    assert!(dump, "no dump in the bundle");
+    lab.down_and_check();
+}
+
+/// The step IDs of PROCEDURES.md (`- MBR-4 ...`, `- C-STOP ...`, `- V2 ...`).
+fn procedure_steps() -> BTreeSet<String> {
+    let text = std::fs::read_to_string(Path::new(ROOT).join("docs/hotdb/PROCEDURES.md")).unwrap();
+    let re = regex::Regex::new(r"(?m)^- ((?:[A-Z]+-[0-9A-Z]+)|V[0-9]) ").unwrap();
+    re.captures_iter(&text).map(|c| c[1].to_string()).collect()
+}
+
+/// The tags of every task of a playbook, from `--list-tasks`.
+fn playbook_tags(name: &str) -> BTreeSet<String> {
+    let out = hotplay()
+        .args(["run", "--list-tasks", "-i", "localhost,"])
+        .arg(playbook(name))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let re = regex::Regex::new(r"TAGS: \[([^\]]*)\]").unwrap();
+    re.captures_iter(&String::from_utf8_lossy(&out.stdout))
+        .flat_map(|c| {
+            c[1].split(',')
+                .map(|t| t.trim().to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+#[test]
+fn every_step_of_a_written_family_is_tagged_and_no_tag_is_unknown() {
+    let steps = procedure_steps();
+    assert!(steps.len() > 60, "{steps:?}");
+    // (playbook, family prefix). The families still to write are listed so that this test
+    // fails when one is added without being checked here.
+    let written = [("master_backup_rolling.yml", "MBR-")];
+    let not_yet = [
+        "management_platform.yml",
+        "single_node.yml",
+        "master_backup_downtime.yml",
+        "multi_node_downtime.yml",
+        "multi_node_rolling.yml",
+        "disaster_recovery.yml",
+        "backup.yml",
+        "listener.yml",
+    ];
+    for p in not_yet {
+        assert!(!playbook(p).exists(), "{p} exists: check its steps here");
+    }
+    let ok_extra: BTreeSet<&str> = ["always", "never", "keepalived", "preflight"].into();
+    for (pb, family) in written {
+        let tags = playbook_tags(pb);
+        for s in steps.iter().filter(|s| s.starts_with(family)) {
+            assert!(
+                tags.contains(s),
+                "{pb}: step {s} has no task tagged with it"
+            );
+        }
+        for t in &tags {
+            assert!(
+                steps.contains(t) || ok_extra.contains(t.as_str()),
+                "{pb}: the tag {t} names no step of PROCEDURES.md"
+            );
+        }
+    }
+}
