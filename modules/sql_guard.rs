@@ -680,6 +680,22 @@ mod tests {
     }
 
     #[test]
+    fn triggers_wait_for_the_tables_the_scripts_create() {
+        let trigger =
+            "CREATE TRIGGER trg BEFORE INSERT ON hist FOR EACH ROW BEGIN SET NEW.t = NOW(); END";
+        assert_eq!(judge(trigger), Verdict::IfNewTable("hist".into()));
+        assert_eq!(
+            created_tables("CREATE TABLE IF NOT EXISTS `Hist` (id INT)"),
+            vec!["hist".to_string()]
+        );
+        assert!(created_tables("INSERT INTO hist VALUES (1)").is_empty());
+        assert!(matches!(
+            judge("CREATE PROCEDURE p() BEGIN SELECT 1; END"),
+            Verdict::Safe(_) | Verdict::Unknown(_)
+        ));
+    }
+
+    #[test]
     fn widenings() {
         assert!(widens("varchar(32)", true, "VARCHAR(64)", false));
         assert!(!widens("varchar(32)", true, "VARCHAR(16)", false));

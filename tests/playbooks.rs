@@ -388,3 +388,35 @@ fn every_step_of_a_written_family_is_tagged_and_no_tag_is_unknown() {
         }
     }
 }
+
+#[test]
+fn lab_root_demo_runs_the_rolling_upgrade_under_traffic() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let dir = PathBuf::from(format!(
+        "/var/lib/hotplay-lab/test-demo-{}",
+        std::process::id()
+    ));
+    // The guard takes the lab down whatever happens.
+    let lab = NetLab { dir: dir.clone() };
+    let out = hotplay()
+        .args(["lab", "demo", "--subnet", "10.94.0.0/24", "--dir"])
+        .arg(&dir)
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    let before = t.find("== before").unwrap();
+    let after = t.find("== after").unwrap();
+    assert!(
+        t[before..].contains("VIP 10.94.0.100: held by hotdb1"),
+        "{t}"
+    );
+    assert!(
+        t[after..].contains("VIP 10.94.0.100: held by hotdb2"),
+        "{t}"
+    );
+    assert!(t.contains("failed=0"), "{t}");
+    assert!(t.contains("traffic against 10.94.0.100:3323: "), "{t}");
+    lab.down_and_check();
+}

@@ -86,6 +86,20 @@ pub enum LabCommand {
         #[command(flatten)]
         dir: DirArg,
     },
+    /// The README's demo: a master-backup lab on 2.5.3, then playbooks/master_backup_rolling.yml
+    /// to 2.5.6 with client traffic through the VIP all along; the recap, the status before
+    /// and after, and how many client queries failed during the HA switch.
+    Demo {
+        /// The directory that holds the bundled playbooks (default: ./playbooks, else the
+        /// source tree's).
+        #[arg(long, value_name = "DIR")]
+        playbooks: Option<PathBuf>,
+        /// The lab's private /24.
+        #[arg(long, default_value = lab::DEFAULT_SUBNET)]
+        subnet: String,
+        #[command(flatten)]
+        dir: DirArg,
+    },
     /// The traffic generator's loop (started by `traffic start`).
     #[command(hide = true)]
     TrafficRun {
@@ -272,6 +286,11 @@ fn run(cmd: LabCommand) -> Result<i32, String> {
             }
             Ok(0)
         }
+        LabCommand::Demo {
+            playbooks,
+            subnet,
+            dir,
+        } => demo(playbooks, &subnet, &dir.dir),
         LabCommand::TrafficRun {
             target,
             out,
@@ -282,4 +301,86 @@ fn run(cmd: LabCommand) -> Result<i32, String> {
             std::time::Duration::from_millis(interval_ms),
         ),
     }
+}
+
+/// One step of the demo: this executable with `args`, its output shown as it comes.
+fn step(title: &str, args: &[&std::ffi::OsStr]) -> Result<i32, String> {
+    println!("\n== {title}");
+    let status = std::process::Command::new(exe()?)
+        .args(args)
+        .status()
+        .map_err(|e| format!("{title}: {e}"))?;
+    Ok(status.code().unwrap_or(255))
+}
+
+fn demo(playbooks: Option<PathBuf>, subnet: &str, dir: &Path) -> Result<i32, String> {
+    let playbooks = match playbooks {
+        Some(p) => p,
+        None if Path::new("playbooks/master_backup_rolling.yml").is_file() => "playbooks".into(),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("playbooks"),
+    };
+    let playbook = playbooks.join("master_backup_rolling.yml");
+    if !playbook.is_file() {
+        return Err(format!(
+            "{} not found: run from the source tree or give --playbooks DIR",
+            playbook.display()
+        ));
+    }
+    let d = dir.as_os_str();
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    let packages = dir.join("packages");
+    let inventory = dir.join("inventory.ini");
+    let up = [
+        os("lab"),
+        os("up"),
+        os("--force"),
+        os("--topology"),
+        os("master-backup"),
+        os("--version"),
+        os("2.5.3"),
+        os("--subnet"),
+        std::ffi::OsStr::new(subnet),
+        os("--dir"),
+        d,
+    ];
+    if step("a master/backup HotDB 2.5.3 lab", &up)? != 0 {
+        return Err("lab up failed".into());
+    }
+    let pk = [
+        os("lab"),
+        os("packages"),
+        os("--out"),
+        packages.as_os_str(),
+        os("hotdb-server-2.5.6-ga-20200918.tar.gz"),
+        os("OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz"),
+    ];
+    if step("the 2.5.6 packages (the simulator's)", &pk)? != 0 {
+        return Err("lab packages failed".into());
+    }
+    step("before", &[os("lab"), os("status"), os("--dir"), d])?;
+    step(
+        "client traffic through the VIP",
+        &[os("lab"), os("traffic"), os("start"), os("--dir"), d],
+    )?;
+    let rc = step(
+        &format!("hotplay run {} -e target_version=2.5.6", playbook.display()),
+        &[
+            os("run"),
+            playbook.as_os_str(),
+            os("-i"),
+            inventory.as_os_str(),
+            os("-e"),
+            os("target_version=2.5.6"),
+        ],
+    )?;
+    step(
+        "client queries during the upgrade",
+        &[os("lab"), os("traffic"), os("stop"), os("--dir"), d],
+    )?;
+    step("after", &[os("lab"), os("status"), os("--dir"), d])?;
+    println!(
+        "\nThe lab stays up: hotplay lab ssh --dir {0} hotdb1 | hotplay lab down --dir {0}",
+        dir.display()
+    );
+    Ok(rc)
 }
