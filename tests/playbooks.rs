@@ -41,15 +41,17 @@ fn packages(lab: &NetLab, opts: &[&str], names: &[&str]) {
     assert!(out.status.success(), "lab packages: {}", text(&out));
 }
 
-/// Adds `conf/sim.properties` (simulator faults) to a compute node package, as a vendor
+/// Adds `conf/sim.properties` (simulator faults) to a component's package, as a vendor
 /// package that misbehaves after the upgrade would; the .md5 is rewritten to match.
 fn package_with_fault(lab: &NetLab, name: &str, props: &str) {
     let dir = lab.dir.join("packages");
     let work = lab.dir.join("repack");
     std::fs::create_dir_all(&work).unwrap();
+    // hotdb-server-2.5.6-ga-... unpacks to hotdb-server/, hotdb-backup-2.1-... to hotdb-backup/.
+    let top: String = name.splitn(3, '-').take(2).collect::<Vec<_>>().join("-");
     let sh = format!(
-        "set -e; cd {w}; tar -xzf {d}/{n}; printf '%s\\n' '{p}' > hotdb-server/conf/sim.properties; \
-         tar -czf {d}/{n} hotdb-server; cd {d}; md5sum {n} > {n}.md5; rm -rf {w}",
+        "set -e; cd {w}; tar -xzf {d}/{n}; printf '%s\\n' '{p}' > {top}/conf/sim.properties; \
+         tar -czf {d}/{n} {top}; cd {d}; md5sum {n} > {n}.md5; rm -rf {w}",
         w = work.display(),
         d = dir.display(),
         n = name,
@@ -232,7 +234,7 @@ fn lab_root_mbr_rollback_when_the_ha_switch_does_not_happen() {
         "{out}"
     );
     assert!(
-        out.contains("Both nodes are back on 2.5.3-ga-20190905"),
+        out.contains("Both nodes are back on 2.5.3-20190905"),
         "{out}"
     );
     let s = lab.status();
@@ -357,23 +359,27 @@ fn every_step_of_a_written_family_is_tagged_and_no_tag_is_unknown() {
     assert!(steps.len() > 60, "{steps:?}");
     // (playbook, family prefix). The families still to write are listed so that this test
     // fails when one is added without being checked here.
-    let written = [("master_backup_rolling.yml", "MBR-")];
+    let written = [
+        ("master_backup_rolling.yml", "MBR-"),
+        ("master_backup_downtime.yml", "MBS-"),
+        ("single_node.yml", "S-"),
+        ("management_platform.yml", "MP-"),
+        ("backup.yml", "BK-"),
+        ("listener.yml", "LS-"),
+    ];
     let not_yet = [
-        "management_platform.yml",
-        "single_node.yml",
-        "master_backup_downtime.yml",
         "multi_node_downtime.yml",
         "multi_node_rolling.yml",
         "disaster_recovery.yml",
-        "backup.yml",
-        "listener.yml",
     ];
     for p in not_yet {
         assert!(!playbook(p).exists(), "{p} exists: check its steps here");
     }
     let ok_extra: BTreeSet<&str> = ["always", "never", "keepalived", "preflight"].into();
+    let mut all_tags = BTreeSet::new();
     for (pb, family) in written {
         let tags = playbook_tags(pb);
+        all_tags.extend(tags.iter().cloned());
         for s in steps.iter().filter(|s| s.starts_with(family)) {
             assert!(
                 tags.contains(s),
@@ -386,6 +392,13 @@ fn every_step_of_a_written_family_is_tagged_and_no_tag_is_unknown() {
                 "{pb}: the tag {t} names no step of PROCEDURES.md"
             );
         }
+    }
+    // The common steps and the version rules belong to no family: some playbook has each.
+    for s in steps
+        .iter()
+        .filter(|s| s.starts_with("C-") || s.starts_with("CN-") || s.starts_with('V'))
+    {
+        assert!(all_tags.contains(s), "no playbook has a task tagged {s}");
     }
 }
 
@@ -418,5 +431,183 @@ fn lab_root_demo_runs_the_rolling_upgrade_under_traffic() {
     );
     assert!(t.contains("failed=0"), "{t}");
     assert!(t.contains("traffic against 10.94.0.100:3323: "), "{t}");
+    lab.down_and_check();
+}
+
+/// The version the lab's status shows for a component of a host (`2.5.4-20190812`).
+fn version_of(lab: &NetLab, host: &str, comp: &str) -> String {
+    let s = lab.status();
+    component(&s, host, comp)["version"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn ok(o: &Output) -> String {
+    let t = text(o);
+    assert!(o.status.success(), "{t}");
+    t
+}
+
+fn failed(o: &Output) -> String {
+    let t = text(o);
+    assert!(!o.status.success(), "{t}");
+    t
+}
+
+const SERVER_254: &str = "hotdb-server-2.5.4-ga-20190812.tar.gz";
+
+#[test]
+fn lab_root_s_249_to_254_multi_hop_then_a_failed_start_rolls_back_then_256() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up_at("s", "single", "10.81.0.0/24", "2.4.9");
+    packages(&lab, &[], &[SERVER_254, SERVER_256, JDK8]);
+    // V4: every hop from 2.4.9 in order, the unsafe 2.5.1 -> 2.5.3 one included (downtime).
+    let out = ok(&run(&lab, "single_node.yml", &["-e", "target_version=2.5.4"]));
+    assert!(
+        out.contains("hotdb_config_2.4.9_to_2.5.1.sql -> hotdb_config_2.5.1_to_2.5.3.sql -> hotdb_config_2.5.3_to_2.5.4.sql"),
+        "{out}"
+    );
+    assert!(version_of(&lab, "hotdb1", "hotdb-server").starts_with("2.5.4"));
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
+    assert!(ssh(&lab, "hotdb1", "ls /usr/local/hotdb").contains("hotdb_server_249"));
+
+    // 2.5.6 whose compute node dies 2 s after its start: S-7 brings 2.5.4 back.
+    package_with_fault(&lab, SERVER_256, "fault.start.fail.after.s=2");
+    let before = fingerprint_single(&lab);
+    let out = failed(&run(&lab, "single_node.yml", &["-e", "target_version=2.5.6"]));
+    assert!(out.contains("died while starting"), "{out}");
+    assert!(out.contains("is back on 2.5.4-20190812"), "{out}");
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert!(version_of(&lab, "hotdb1", "hotdb-server").starts_with("2.5.4"));
+    assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
+    assert_eq!(before, fingerprint_single(&lab), "the rollback left differences");
+
+    // The good package: the JDK and the license change; then nothing to do.
+    packages(&lab, &[], &[SERVER_256]);
+    ok(&run(&lab, "single_node.yml", &["-e", "target_version=2.5.6"]));
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert!(version_of(&lab, "hotdb1", "hotdb-server").starts_with("2.5.6"));
+    assert_eq!(s["schema"][0][1], "2.5.6", "{s:#}");
+    let keys = ssh(&lab, "hotdb1", "ls /usr/local/hotdb/hotdb-server/keys");
+    assert!(keys.contains("hotdb_trial.lic"), "{keys}");
+    let out = ok(&run(&lab, "single_node.yml", &["-e", "target_version=2.5.6"]));
+    assert!(out.contains("already at target") && out.contains("changed=0"), "{out}");
+    lab.down_and_check();
+}
+
+/// A single node's install files (not the failed one kept aside, the uploaded packages or
+/// OpenJDK 8) and its config DB.
+fn fingerprint_single(lab: &NetLab) -> String {
+    let mut all = ssh(
+        lab,
+        "hotdb1",
+        "find /usr/local/hotdb -type f | grep -v -e /logs/ -e /run/ -e /HotDB-TEMP/ -e keys/activation \
+         -e _failed_ -e /usr/local/hotdb/packages | sort | xargs md5sum",
+    );
+    all += &ssh(
+        lab,
+        "configdb",
+        "mariadb-dump --socket=/run/mysqld/mysqld.sock -uroot --skip-dump-date --routines \
+         --databases hotdb_config hotdb_cloud_config",
+    );
+    all
+}
+
+#[test]
+fn lab_root_mbr_refuses_unsafe_sql_then_mbs_249_to_254_then_sql_failure_rolls_back() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up_at("mbs", "master-backup", "10.82.0.0/24", "2.4.9");
+    packages(&lab, &["--fail-sql", "2.5.5:2"], &[SERVER_254, SERVER_256, JDK8]);
+    // MBR-0: the 2.5.1 -> 2.5.3 hop narrows a column and updates rows: refused, untouched.
+    let before = fingerprint(&lab);
+    let out = failed(&run(&lab, "master_backup_rolling.yml", &["-e", "target_version=2.5.4"]));
+    assert!(out.contains("Refusing the rolling upgrade (MBR-0)"), "{out}");
+    assert!(out.contains("master_backup_downtime.yml"), "{out}");
+    assert!(out.contains("hotdb_config_2.5.1_to_2.5.3.sql"), "{out}");
+    assert_eq!(before, fingerprint(&lab), "a refused upgrade changed the lab");
+
+    // MBS: both stop, both are upgraded, both start with their roles.
+    ok(&run(&lab, "master_backup_downtime.yml", &["-e", "target_version=2.5.4"]));
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
+    assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
+    for h in ["hotdb1", "hotdb2"] {
+        assert!(version_of(&lab, h, "hotdb-server").starts_with("2.5.4"), "{s:#}");
+    }
+    assert_eq!(component(&s, "hotdb2", "hotdb-server")["service"], "OFF");
+
+    // MBS-1's SQL fails at the 2nd statement of the hop into 2.5.5: the DB is restored.
+    let before = fingerprint(&lab);
+    let out = failed(&run(&lab, "master_backup_downtime.yml", &["-e", "target_version=2.5.6"]));
+    assert!(out.contains("hotdb_config_2.5.4_to_2.5.5.sql statement 2"), "{out}");
+    assert!(out.contains("Both nodes are back on 2.5.4-20190812"), "{out}");
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
+    assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
+    assert_eq!(before, fingerprint(&lab), "the rollback left differences");
+    lab.down_and_check();
+}
+
+const MGMT_251: &str = "hotdb-management-2.5.1-ga-20190830.tar.gz";
+const MGMT_256: &str = "hotdb-management-2.5.6-ga-20200918.tar.gz";
+const BACKUP_21: &str = "hotdb-backup-2.1-20200611.tar.gz";
+const LISTENER_002: &str = "hotdb-listener-0.0.2-linux.tar.gz";
+
+#[test]
+fn lab_root_mp_bk_ls_upgrades_and_rollbacks() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up_at("comp", "full", "10.83.0.0/24", "2.4.9");
+    packages(&lab, &[], &[MGMT_251, MGMT_256, BACKUP_21, LISTENER_002, JDK8]);
+
+    // MP to 2.5.1: V3, the cloud config DB's SQL run here.
+    let out = ok(&run(&lab, "management_platform.yml", &["-e", "target_version=2.5.1"]));
+    assert!(out.contains("SQL by hand (V3): hotdb_cloud_config_2.4.9_to_2.5.1.sql"), "{out}");
+    assert!(version_of(&lab, "mgmt", "hotdb-management").starts_with("2.5.1"));
+    assert_eq!(lab.status()["schema"][1][1], "2.5.1");
+    // MP to 2.5.6 whose platform dies after its start: rolled back, its DB restored.
+    package_with_fault(&lab, MGMT_256, "fault.start.fail.after.s=2");
+    let out = failed(&run(&lab, "management_platform.yml", &["-e", "target_version=2.5.6"]));
+    assert!(out.contains("is back on 2.5.1"), "{out}");
+    let s = lab.status();
+    assert!(version_of(&lab, "mgmt", "hotdb-management").starts_with("2.5.1"), "{s:#}");
+    assert_eq!(s["schema"][1][1], "2.5.1", "{s:#}");
+    // The good package: the new version upgrades its DB itself (V3) and needs OpenJDK 8.
+    packages(&lab, &[], &[MGMT_256]);
+    ok(&run(&lab, "management_platform.yml", &["-e", "target_version=2.5.6"]));
+    let s = lab.status();
+    assert!(version_of(&lab, "mgmt", "hotdb-management").starts_with("2.5.6"), "{s:#}");
+    assert_eq!(s["schema"][1][1], "2.5.6", "{s:#}");
+    let props = ssh(&lab, "mgmt", "cat /usr/local/hotdb/hotdb-management/conf/application.properties");
+    assert!(props.contains("10.83.0.30:3306"), "the config DB address was not carried: {props}");
+
+    // BK: a failed start rolls back to 2.0, then 2.1.
+    package_with_fault(&lab, BACKUP_21, "fault.start.fail.after.s=2");
+    let out = failed(&run(&lab, "backup.yml", &["-e", "target_version=2.1"]));
+    assert!(out.contains("storage1 is back on 2.0"), "{out}");
+    assert!(version_of(&lab, "storage1", "hotdb-backup").starts_with("2.0"));
+    packages(&lab, &[], &[BACKUP_21]);
+    ok(&run(&lab, "backup.yml", &["-e", "target_version=2.1"]));
+    assert!(version_of(&lab, "storage1", "hotdb-backup").starts_with("2.1"));
+    assert!(ssh(&lab, "storage1", "ls /usr/local/hotdb").contains("hotdb-backup_2.0"));
+
+    // LS: a failed start rolls back to 0.0.1, then 0.0.2 keeps host and port.
+    package_with_fault(&lab, LISTENER_002, "fault.start.fail.after.s=2");
+    let out = failed(&run(&lab, "listener.yml", &["-e", "target_version=0.0.2"]));
+    assert!(out.contains("storage1 is back on 0.0.1"), "{out}");
+    assert!(version_of(&lab, "storage1", "hotdb-listener").starts_with("0.0.1"));
+    packages(&lab, &[], &[LISTENER_002]);
+    ok(&run(&lab, "listener.yml", &["-e", "target_version=0.0.2"]));
+    assert!(version_of(&lab, "storage1", "hotdb-listener").starts_with("0.0.2"));
+    let conf = ssh(&lab, "storage1", "cat /usr/local/hotdb/hotdb-listener/conf/config.properties");
+    assert!(conf.contains("port=3330"), "{conf}");
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
     lab.down_and_check();
 }

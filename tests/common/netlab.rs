@@ -31,12 +31,25 @@ pub struct NetLab {
 
 impl NetLab {
     pub fn up(name: &str, topology: &str, subnet: &str) -> NetLab {
+        Self::up_at(name, topology, subnet, "2.5.3")
+    }
+
+    /// A lab whose components start at `version`.
+    pub fn up_at(name: &str, topology: &str, subnet: &str, version: &str) -> NetLab {
         let dir = PathBuf::from(format!(
             "/var/lib/hotplay-lab/test-{name}-{}",
             std::process::id()
         ));
         let lab = NetLab { dir };
-        let out = lab.cmd(&["up", "--topology", topology, "--subnet", subnet]);
+        let out = lab.cmd(&[
+            "up",
+            "--topology",
+            topology,
+            "--subnet",
+            subnet,
+            "--version",
+            version,
+        ]);
         assert!(out.status.success(), "lab up: {}", text(&out));
         lab
     }

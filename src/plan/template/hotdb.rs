@@ -48,11 +48,17 @@ pub struct HotdbVersion {
     pub nums: [u64; 3],
     pub tag: String,
     pub date: String,
+    /// Written with two numbers (`hotdb-backup-2.1-...`): shown so, compared as x.y.0.
+    pub two_part: bool,
 }
 
 impl HotdbVersion {
     pub fn version(&self) -> String {
-        format!("{}.{}.{}", self.nums[0], self.nums[1], self.nums[2])
+        if self.two_part {
+            format!("{}.{}", self.nums[0], self.nums[1])
+        } else {
+            format!("{}.{}.{}", self.nums[0], self.nums[1], self.nums[2])
+        }
     }
 
     fn to_json(&self) -> serde_json::Value {
@@ -95,7 +101,7 @@ impl PartialOrd for HotdbVersion {
 
 static NAME: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(
-        r"^(?:.*/)?(?:([A-Za-z][A-Za-z_-]*?)[-_])?(\d+)\.(\d+)\.(\d+)(?:-([A-Za-z]+))?(?:-(\d{8}))?(?:\.(?:tar\.gz|tgz|tar|zip|war|jar))?$",
+        r"^(?:.*/)?(?:([A-Za-z][A-Za-z_-]*?)[-_])?(\d+)\.(\d+)(?:\.(\d+))?(?:-([A-Za-z]+))?(?:-(\d{8}))?(?:-linux)?(?:\.(?:tar\.gz|tgz|tar|zip|war|jar))?$",
     )
     .expect("static regex")
 });
@@ -115,9 +121,14 @@ pub fn parse(s: &str) -> Result<HotdbVersion, Error> {
     let text = |i: usize| c.get(i).map_or(String::new(), |m| m.as_str().to_string());
     Ok(HotdbVersion {
         component: text(1),
-        nums: [num(2)?, num(3)?, num(4)?],
+        nums: [
+            num(2)?,
+            num(3)?,
+            if c.get(4).is_some() { num(4)? } else { 0 },
+        ],
         tag: text(5),
         date: text(6),
+        two_part: c.get(4).is_none(),
     })
 }
 
