@@ -94,9 +94,11 @@ fn unmet(
 ) -> Result<Option<String>, String> {
     let n = rows.len() as i64;
     for (k, v) in expect {
+        // A templated count arrives as text ("{{ members }}").
         let num = || {
             v.as_i64()
-                .ok_or_else(|| format!("expect.{k} must be a number"))
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                .ok_or_else(|| format!("expect.{k} must be a number, got {v}"))
         };
         let map = || {
             v.as_object()

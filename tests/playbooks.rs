@@ -78,8 +78,12 @@ fn ssh(lab: &NetLab, host: &str, cmd: &str) -> String {
 /// the compute nodes (not logs, pid files or the trial's activation time) and both config
 /// DBs' contents.
 fn fingerprint(lab: &NetLab) -> String {
+    fingerprint_hosts(lab, &["hotdb1", "hotdb2"])
+}
+
+fn fingerprint_hosts(lab: &NetLab, hosts: &[&str]) -> String {
     let mut all = String::new();
-    for h in ["hotdb1", "hotdb2"] {
+    for &h in hosts {
         all += &ssh(
             lab,
             h,
@@ -366,12 +370,10 @@ fn every_step_of_a_written_family_is_tagged_and_no_tag_is_unknown() {
         ("management_platform.yml", "MP-"),
         ("backup.yml", "BK-"),
         ("listener.yml", "LS-"),
+        ("multi_node_downtime.yml", "MNS-"),
+        ("multi_node_rolling.yml", "MNR-"),
     ];
-    let not_yet = [
-        "multi_node_downtime.yml",
-        "multi_node_rolling.yml",
-        "disaster_recovery.yml",
-    ];
+    let not_yet = ["disaster_recovery.yml"];
     for p in not_yet {
         assert!(!playbook(p).exists(), "{p} exists: check its steps here");
     }
@@ -463,7 +465,11 @@ fn lab_root_s_249_to_254_multi_hop_then_a_failed_start_rolls_back_then_256() {
     let lab = NetLab::up_at("s", "single", "10.81.0.0/24", "2.4.9");
     packages(&lab, &[], &[SERVER_254, SERVER_256, JDK8]);
     // V4: every hop from 2.4.9 in order, the unsafe 2.5.1 -> 2.5.3 one included (downtime).
-    let out = ok(&run(&lab, "single_node.yml", &["-e", "target_version=2.5.4"]));
+    let out = ok(&run(
+        &lab,
+        "single_node.yml",
+        &["-e", "target_version=2.5.4"],
+    ));
     assert!(
         out.contains("hotdb_config_2.4.9_to_2.5.1.sql -> hotdb_config_2.5.1_to_2.5.3.sql -> hotdb_config_2.5.3_to_2.5.4.sql"),
         "{out}"
@@ -477,26 +483,45 @@ fn lab_root_s_249_to_254_multi_hop_then_a_failed_start_rolls_back_then_256() {
     // 2.5.6 whose compute node dies 2 s after its start: S-7 brings 2.5.4 back.
     package_with_fault(&lab, SERVER_256, "fault.start.fail.after.s=2");
     let before = fingerprint_single(&lab);
-    let out = failed(&run(&lab, "single_node.yml", &["-e", "target_version=2.5.6"]));
+    let out = failed(&run(
+        &lab,
+        "single_node.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
     assert!(out.contains("died while starting"), "{out}");
     assert!(out.contains("is back on 2.5.4-20190812"), "{out}");
     let s = lab.status();
     assert_eq!(s["healthy"], true, "{s:#}");
     assert!(version_of(&lab, "hotdb1", "hotdb-server").starts_with("2.5.4"));
     assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
-    assert_eq!(before, fingerprint_single(&lab), "the rollback left differences");
+    assert_eq!(
+        before,
+        fingerprint_single(&lab),
+        "the rollback left differences"
+    );
 
     // The good package: the JDK and the license change; then nothing to do.
     packages(&lab, &[], &[SERVER_256]);
-    ok(&run(&lab, "single_node.yml", &["-e", "target_version=2.5.6"]));
+    ok(&run(
+        &lab,
+        "single_node.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
     let s = lab.status();
     assert_eq!(s["healthy"], true, "{s:#}");
     assert!(version_of(&lab, "hotdb1", "hotdb-server").starts_with("2.5.6"));
     assert_eq!(s["schema"][0][1], "2.5.6", "{s:#}");
     let keys = ssh(&lab, "hotdb1", "ls /usr/local/hotdb/hotdb-server/keys");
     assert!(keys.contains("hotdb_trial.lic"), "{keys}");
-    let out = ok(&run(&lab, "single_node.yml", &["-e", "target_version=2.5.6"]));
-    assert!(out.contains("already at target") && out.contains("changed=0"), "{out}");
+    let out = ok(&run(
+        &lab,
+        "single_node.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
+    assert!(
+        out.contains("already at target") && out.contains("changed=0"),
+        "{out}"
+    );
     lab.down_and_check();
 }
 
@@ -522,31 +547,63 @@ fn fingerprint_single(lab: &NetLab) -> String {
 fn lab_root_mbr_refuses_unsafe_sql_then_mbs_249_to_254_then_sql_failure_rolls_back() {
     assert!(is_root(), "the lab tests need root (CI runs as root)");
     let lab = NetLab::up_at("mbs", "master-backup", "10.82.0.0/24", "2.4.9");
-    packages(&lab, &["--fail-sql", "2.5.5:2"], &[SERVER_254, SERVER_256, JDK8]);
+    packages(
+        &lab,
+        &["--fail-sql", "2.5.5:2"],
+        &[SERVER_254, SERVER_256, JDK8],
+    );
     // MBR-0: the 2.5.1 -> 2.5.3 hop narrows a column and updates rows: refused, untouched.
     let before = fingerprint(&lab);
-    let out = failed(&run(&lab, "master_backup_rolling.yml", &["-e", "target_version=2.5.4"]));
-    assert!(out.contains("Refusing the rolling upgrade (MBR-0)"), "{out}");
+    let out = failed(&run(
+        &lab,
+        "master_backup_rolling.yml",
+        &["-e", "target_version=2.5.4"],
+    ));
+    assert!(
+        out.contains("Refusing the rolling upgrade (MBR-0)"),
+        "{out}"
+    );
     assert!(out.contains("master_backup_downtime.yml"), "{out}");
     assert!(out.contains("hotdb_config_2.5.1_to_2.5.3.sql"), "{out}");
-    assert_eq!(before, fingerprint(&lab), "a refused upgrade changed the lab");
+    assert_eq!(
+        before,
+        fingerprint(&lab),
+        "a refused upgrade changed the lab"
+    );
 
     // MBS: both stop, both are upgraded, both start with their roles.
-    ok(&run(&lab, "master_backup_downtime.yml", &["-e", "target_version=2.5.4"]));
+    ok(&run(
+        &lab,
+        "master_backup_downtime.yml",
+        &["-e", "target_version=2.5.4"],
+    ));
     let s = lab.status();
     assert_eq!(s["healthy"], true, "{s:#}");
     assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
     assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
     for h in ["hotdb1", "hotdb2"] {
-        assert!(version_of(&lab, h, "hotdb-server").starts_with("2.5.4"), "{s:#}");
+        assert!(
+            version_of(&lab, h, "hotdb-server").starts_with("2.5.4"),
+            "{s:#}"
+        );
     }
     assert_eq!(component(&s, "hotdb2", "hotdb-server")["service"], "OFF");
 
     // MBS-1's SQL fails at the 2nd statement of the hop into 2.5.5: the DB is restored.
     let before = fingerprint(&lab);
-    let out = failed(&run(&lab, "master_backup_downtime.yml", &["-e", "target_version=2.5.6"]));
-    assert!(out.contains("hotdb_config_2.5.4_to_2.5.5.sql statement 2"), "{out}");
-    assert!(out.contains("Both nodes are back on 2.5.4-20190812"), "{out}");
+    let out = failed(&run(
+        &lab,
+        "master_backup_downtime.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
+    assert!(
+        out.contains("hotdb_config_2.5.4_to_2.5.5.sql statement 2"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Both nodes are back on 2.5.4-20190812"),
+        "{out}"
+    );
     let s = lab.status();
     assert_eq!(s["healthy"], true, "{s:#}");
     assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
@@ -564,28 +621,60 @@ const LISTENER_002: &str = "hotdb-listener-0.0.2-linux.tar.gz";
 fn lab_root_mp_bk_ls_upgrades_and_rollbacks() {
     assert!(is_root(), "the lab tests need root (CI runs as root)");
     let lab = NetLab::up_at("comp", "full", "10.83.0.0/24", "2.4.9");
-    packages(&lab, &[], &[MGMT_251, MGMT_256, BACKUP_21, LISTENER_002, JDK8]);
+    packages(
+        &lab,
+        &[],
+        &[MGMT_251, MGMT_256, BACKUP_21, LISTENER_002, JDK8],
+    );
 
     // MP to 2.5.1: V3, the cloud config DB's SQL run here.
-    let out = ok(&run(&lab, "management_platform.yml", &["-e", "target_version=2.5.1"]));
-    assert!(out.contains("SQL by hand (V3): hotdb_cloud_config_2.4.9_to_2.5.1.sql"), "{out}");
+    let out = ok(&run(
+        &lab,
+        "management_platform.yml",
+        &["-e", "target_version=2.5.1"],
+    ));
+    assert!(
+        out.contains("SQL by hand (V3): hotdb_cloud_config_2.4.9_to_2.5.1.sql"),
+        "{out}"
+    );
     assert!(version_of(&lab, "mgmt", "hotdb-management").starts_with("2.5.1"));
     assert_eq!(lab.status()["schema"][1][1], "2.5.1");
     // MP to 2.5.6 whose platform dies after its start: rolled back, its DB restored.
     package_with_fault(&lab, MGMT_256, "fault.start.fail.after.s=2");
-    let out = failed(&run(&lab, "management_platform.yml", &["-e", "target_version=2.5.6"]));
+    let out = failed(&run(
+        &lab,
+        "management_platform.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
     assert!(out.contains("is back on 2.5.1"), "{out}");
     let s = lab.status();
-    assert!(version_of(&lab, "mgmt", "hotdb-management").starts_with("2.5.1"), "{s:#}");
+    assert!(
+        version_of(&lab, "mgmt", "hotdb-management").starts_with("2.5.1"),
+        "{s:#}"
+    );
     assert_eq!(s["schema"][1][1], "2.5.1", "{s:#}");
     // The good package: the new version upgrades its DB itself (V3) and needs OpenJDK 8.
     packages(&lab, &[], &[MGMT_256]);
-    ok(&run(&lab, "management_platform.yml", &["-e", "target_version=2.5.6"]));
+    ok(&run(
+        &lab,
+        "management_platform.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
     let s = lab.status();
-    assert!(version_of(&lab, "mgmt", "hotdb-management").starts_with("2.5.6"), "{s:#}");
+    assert!(
+        version_of(&lab, "mgmt", "hotdb-management").starts_with("2.5.6"),
+        "{s:#}"
+    );
     assert_eq!(s["schema"][1][1], "2.5.6", "{s:#}");
-    let props = ssh(&lab, "mgmt", "cat /usr/local/hotdb/hotdb-management/conf/application.properties");
-    assert!(props.contains("10.83.0.30:3306"), "the config DB address was not carried: {props}");
+    let props = ssh(
+        &lab,
+        "mgmt",
+        "cat /usr/local/hotdb/hotdb-management/conf/application.properties",
+    );
+    assert!(
+        props.contains("10.83.0.30:3306"),
+        "the config DB address was not carried: {props}"
+    );
 
     // BK: a failed start rolls back to 2.0, then 2.1.
     package_with_fault(&lab, BACKUP_21, "fault.start.fail.after.s=2");
@@ -605,9 +694,125 @@ fn lab_root_mp_bk_ls_upgrades_and_rollbacks() {
     packages(&lab, &[], &[LISTENER_002]);
     ok(&run(&lab, "listener.yml", &["-e", "target_version=0.0.2"]));
     assert!(version_of(&lab, "storage1", "hotdb-listener").starts_with("0.0.2"));
-    let conf = ssh(&lab, "storage1", "cat /usr/local/hotdb/hotdb-listener/conf/config.properties");
+    let conf = ssh(
+        &lab,
+        "storage1",
+        "cat /usr/local/hotdb/hotdb-listener/conf/config.properties",
+    );
     assert!(conf.contains("port=3330"), "{conf}");
     let s = lab.status();
     assert_eq!(s["healthy"], true, "{s:#}");
+    lab.down_and_check();
+}
+
+#[test]
+fn lab_root_mnr_refuses_an_old_build_then_mns_then_mnr_without_a_failed_query() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up_at("mn", "multi-node", "10.84.0.0/24", "2.5.1-20190601");
+    packages(&lab, &[], &[SERVER_254, SERVER_256, JDK8]);
+    let cluster = ["hotdb1", "hotdb2", "hotdb3"];
+    // MNR-0: 2.5.1 built before 20190821 cannot take part in a rolling upgrade.
+    let before = fingerprint_hosts(&lab, &cluster);
+    let out = failed(&run(
+        &lab,
+        "multi_node_rolling.yml",
+        &["-e", "target_version=2.5.4"],
+    ));
+    assert!(
+        out.contains("Refusing the rolling upgrade (MNR-0)"),
+        "{out}"
+    );
+    assert!(out.contains("built before 20190821"), "{out}");
+    assert!(out.contains("multi_node_downtime.yml"), "{out}");
+    assert_eq!(
+        before,
+        fingerprint_hosts(&lab, &cluster),
+        "a refusal changed the lab"
+    );
+
+    // MNS to 2.5.4 (the unsafe 2.5.1 -> 2.5.3 hop included): every member, one primary.
+    ok(&run(
+        &lab,
+        "multi_node_downtime.yml",
+        &["-e", "target_version=2.5.4"],
+    ));
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
+    let roles: Vec<String> = cluster
+        .iter()
+        .map(|h| {
+            assert!(
+                version_of(&lab, h, "hotdb-server").starts_with("2.5.4"),
+                "{s:#}"
+            );
+            component(&s, h, "hotdb-server")["role"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        roles.iter().filter(|r| *r == "Primary").count(),
+        1,
+        "{roles:?}"
+    );
+
+    // A 2.5.6 whose members die after their start: every member back on 2.5.4.
+    package_with_fault(&lab, SERVER_256, "fault.start.fail.after.s=2");
+    let before = fingerprint_hosts(&lab, &cluster);
+    let out = failed(&run(
+        &lab,
+        "multi_node_rolling.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
+    assert!(
+        out.contains("Every member is back on 2.5.4-20190812"),
+        "{out}"
+    );
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
+    let strip = |f: &str| -> String {
+        f.lines()
+            .filter(|l| {
+                ![
+                    "_failed_2.5.6_",
+                    "/usr/local/hotdb/packages",
+                    "/usr/local/jdk8",
+                ]
+                .iter()
+                .any(|k| l.contains(k))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        strip(&before),
+        strip(&fingerprint_hosts(&lab, &cluster)),
+        "the rollback left differences"
+    );
+
+    // MNR to 2.5.6 with a client failing over among the members: no query fails.
+    packages(&lab, &[], &[SERVER_256]);
+    assert!(lab.cmd(&["traffic", "start"]).status.success());
+    ok(&run(
+        &lab,
+        "multi_node_rolling.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
+    let t = traffic(&lab);
+    eprintln!("MNR 2.5.4 -> 2.5.6: {t}");
+    assert_eq!(t["failed"], 0, "{t}");
+    assert!(t["ok"].as_u64().unwrap() > 30, "{t}");
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["schema"][0][1], "2.5.6", "{s:#}");
+    for h in cluster {
+        assert!(
+            version_of(&lab, h, "hotdb-server").starts_with("2.5.6"),
+            "{s:#}"
+        );
+    }
     lab.down_and_check();
 }

@@ -273,11 +273,16 @@ fn run(cmd: LabCommand) -> Result<i32, String> {
             };
             match counts {
                 Some(c) => println!(
-                    "traffic against {}: {} ok, {} failed, longest gap {} ms{}",
+                    "traffic against {}: {} ok, {} failed, longest gap {} ms{}{}",
                     c.target,
                     c.ok,
                     c.failed,
                     c.longest_gap_ms,
+                    if c.failovers > 0 {
+                        format!(", {} failovers to another member", c.failovers)
+                    } else {
+                        String::new()
+                    },
                     c.last_error
                         .map(|e| format!(", last error: {e}"))
                         .unwrap_or_default()

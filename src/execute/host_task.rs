@@ -539,7 +539,7 @@ impl TaskRun<'_> {
                 }
                 Ok(out)
             }
-            Action::IncludeTasks { file } => {
+            Action::IncludeTasks { file, .. } => {
                 let f = self.render(file, ctx)?;
                 let f = f
                     .as_str()

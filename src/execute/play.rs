@@ -1109,6 +1109,10 @@ impl<'a> Runner<'a> {
             .load_task_file(
                 path,
                 &task.attrs,
+                match &task.action {
+                    Action::IncludeTasks { apply, .. } => apply.as_ref(),
+                    _ => None,
+                },
                 &scopes,
                 task.role.as_ref(),
                 &play.dir,

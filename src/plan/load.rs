@@ -488,12 +488,28 @@ impl Loader<'_> {
             _ => {}
         }
         let action = match short.as_str() {
-            "include_tasks" => Action::IncludeTasks {
-                file: match action_args.get("file") {
-                    Some(f) => f.clone(),
-                    None => action_args.clone(),
-                },
-            },
+            "include_tasks" => {
+                let apply = action_args.get("apply").cloned();
+                if let Some(a) = &apply {
+                    if a.as_map().is_none() {
+                        return Err(Diag::new(
+                            a.span,
+                            format!(
+                                "`apply` must be a mapping of task keywords, found {}",
+                                a.type_name()
+                            ),
+                        ));
+                    }
+                    attrs_of(a, &Attrs::default())?;
+                }
+                Action::IncludeTasks {
+                    file: match action_args.get("file") {
+                        Some(f) => f.clone(),
+                        None => action_args.clone(),
+                    },
+                    apply,
+                }
+            }
             "include_role" => Action::IncludeRole {
                 args: action_args.clone(),
             },
@@ -611,12 +627,13 @@ impl Loader<'_> {
 
     /// A task file included at run time (include_tasks). Its tasks sort after the
     /// include task (`order` + `slot`), carry `scopes`, and inherit `attrs`' keywords
-    /// except `when` and tags, which applied to the include itself.
+    /// except `when` and tags, which applied to the include itself; `apply` adds keywords.
     #[allow(clippy::too_many_arguments)]
     pub fn load_task_file(
         &self,
         path: &Path,
         attrs: &Attrs,
+        apply: Option<&Node>,
         scopes: &[Arc<VarMap>],
         role: Option<&Arc<Role>>,
         play_dir: &Path,
@@ -627,6 +644,9 @@ impl Loader<'_> {
         let mut inherited = attrs.clone();
         inherited.when.clear();
         inherited.tags.clear();
+        if let Some(a) = apply {
+            inherited = attrs_of(a, &inherited)?;
+        }
         let scope = Scope {
             play_dir,
             static_vars: self.static_context(&VarMap::new()),

@@ -47,6 +47,8 @@ pub enum Action {
     /// `include_tasks`: a file resolved per host at run time.
     IncludeTasks {
         file: Node,
+        /// `apply:` keywords (tags, become ...) given to every included task.
+        apply: Option<Node>,
     },
     /// `include_role`: a role loaded per host at run time.
     IncludeRole {

@@ -15,6 +15,9 @@ pub struct Counts {
     pub failed: u64,
     /// The longest stretch without a successful query, in ms.
     pub longest_gap_ms: u64,
+    /// Cluster targets: how often the client moved to another member.
+    #[serde(default)]
+    pub failovers: u64,
     pub last_error: Option<String>,
     pub updated_unix: u64,
 }
@@ -23,33 +26,54 @@ pub fn counts_file(dir: &Path) -> PathBuf {
     dir.join("traffic.json")
 }
 
-/// The generator's loop (hidden `hotplay lab traffic-run`): never returns.
+/// The generator's loop (hidden `hotplay lab traffic-run`): never returns. `target` is one
+/// `addr:port` or, for a cluster, several separated by commas: then the generator behaves as
+/// a driver with a host list does (JDBC `jdbc:mysql://h1,h2,h3/`): on a connection error
+/// outside a transaction it reconnects to the next member and retries the query there, and
+/// a query counts as failed only when every member refused it.
 pub fn run_loop(target: &str, out: &Path, interval: Duration) -> ! {
-    let (addr, port) = target.rsplit_once(':').unwrap_or((target, "3323"));
-    let port: u16 = port.parse().unwrap_or(3323);
+    let endpoints: Vec<(String, u16)> = target
+        .split(',')
+        .map(|t| {
+            let (addr, port) = t.trim().rsplit_once(':').unwrap_or((t.trim(), "3323"));
+            (addr.to_string(), port.parse().unwrap_or(3323))
+        })
+        .collect();
     let mut counts = Counts {
         target: target.to_string(),
         ..Counts::default()
     };
     let mut conn: Option<Client> = None;
+    let mut at = 0usize;
     let mut last_ok = Instant::now();
     loop {
         let started = Instant::now();
-        if conn.is_none() {
-            match Client::connect(addr, port, "traffic", "traffic", None) {
-                Ok(c) => conn = Some(c),
-                Err(e) => counts.last_error = Some(e.to_string()),
+        let mut ok = false;
+        // One endpoint, or each member once.
+        for _ in 0..endpoints.len() {
+            if conn.is_none() {
+                let (addr, port) = &endpoints[at];
+                match Client::connect(addr, *port, "traffic", "traffic", None) {
+                    Ok(c) => conn = Some(c),
+                    Err(e) => counts.last_error = Some(e.to_string()),
+                }
+            }
+            match conn.as_mut().map(|c| c.query("select 1")) {
+                Some(Ok(_)) => {
+                    ok = true;
+                    break;
+                }
+                Some(Err(e)) => {
+                    counts.last_error = Some(e.to_string());
+                    conn = None;
+                }
+                None => {}
+            }
+            if endpoints.len() > 1 {
+                at = (at + 1) % endpoints.len();
+                counts.failovers += 1;
             }
         }
-        let ok = match conn.as_mut().map(|c| c.query("select 1")) {
-            Some(Ok(_)) => true,
-            Some(Err(e)) => {
-                counts.last_error = Some(e.to_string());
-                conn = None;
-                false
-            }
-            None => false,
-        };
         if ok {
             counts.ok += 1;
             last_ok = Instant::now();
@@ -88,17 +112,20 @@ pub fn start(dir: &Path, exe: &Path) -> Result<String, String> {
     if running_pid(&st).is_some() {
         return Err("traffic is already running (`hotplay lab traffic stop` first)".into());
     }
-    let target = st
-        .vip
-        .clone()
-        .or_else(|| {
-            st.hosts
-                .iter()
-                .find(|h| crate::topology::is_compute(&h.roles))
-                .map(|h| h.address.clone())
-        })
-        .ok_or("no service address")?;
-    let target = format!("{target}:3323");
+    // The VIP; else every serving compute node (a cluster: the client fails over among them).
+    let target = match &st.vip {
+        Some(vip) => format!("{vip}:3323"),
+        None => st
+            .hosts
+            .iter()
+            .filter(|h| crate::topology::is_compute(&h.roles) && !h.has("dr-room"))
+            .map(|h| format!("{}:3323", h.address))
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    if target.is_empty() {
+        return Err("no service address".into());
+    }
     let client = client_host(&st)?.clone();
     let out = counts_file(dir);
     let _ = std::fs::remove_file(&out);
