@@ -101,6 +101,18 @@ fn fingerprint_hosts(lab: &NetLab, hosts: &[&str]) -> String {
     all
 }
 
+/// Fingerprints must match; on a difference only the differing lines are shown.
+fn assert_same(before: &str, after: &str, what: &str) {
+    if before == after {
+        return;
+    }
+    let b: BTreeSet<&str> = before.lines().collect();
+    let a: BTreeSet<&str> = after.lines().collect();
+    let gone: Vec<&&str> = b.difference(&a).take(20).collect();
+    let new: Vec<&&str> = a.difference(&b).take(20).collect();
+    panic!("{what}\nonly before: {gone:#?}\nonly after: {new:#?}");
+}
+
 fn traffic(lab: &NetLab) -> Value {
     // The generator writes its counts every 100 ms.
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -129,7 +141,7 @@ fn lab_root_mbr_253_to_256_check_then_upgrade_under_traffic_then_nothing_to_do()
     assert!(out.contains("hotdb_config_2.5.5_to_2.5.6.sql"), "{out}");
     assert!(out.contains("to upgrade: hotdb1, hotdb2"), "{out}");
     assert!(out.contains("changed: [hotdb1 -> hotdb2]"), "{out}");
-    assert_eq!(before, fingerprint(&lab), "--check changed the lab");
+    assert_same(&before, &fingerprint(&lab), "--check changed the lab");
 
     // The upgrade, with a client querying through the VIP all along.
     assert!(lab.cmd(&["traffic", "start"]).status.success());
@@ -265,10 +277,10 @@ fn lab_root_mbr_rollback_when_the_ha_switch_does_not_happen() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    assert_eq!(
-        strip(&before),
-        strip(&after),
-        "the rollback left differences"
+    assert_same(
+        &strip(&before),
+        &strip(&after),
+        "the rollback left differences",
     );
     assert!(ssh(&lab, "hotdb2", "ls /usr/local/hotdb").contains("hotdb-server_failed_2.5.6_"));
     lab.down_and_check();
@@ -302,10 +314,10 @@ fn lab_root_mbr_sql_failure_restores_the_config_db_with_a_support_bundle() {
         !out.contains("Lab-cfg-9kq2"),
         "the config DB password leaked: {out}"
     );
-    assert_eq!(
-        before,
-        fingerprint(&lab),
-        "the config DB or an install differs after the rollback"
+    assert_same(
+        &before,
+        &fingerprint(&lab),
+        "the config DB or an install differs after the rollback",
     );
     let s = lab.status();
     assert_eq!(s["healthy"], true, "{s:#}");
@@ -372,10 +384,20 @@ fn every_step_of_a_written_family_is_tagged_and_no_tag_is_unknown() {
         ("listener.yml", "LS-"),
         ("multi_node_downtime.yml", "MNS-"),
         ("multi_node_rolling.yml", "MNR-"),
+        ("disaster_recovery.yml", "DR-"),
     ];
-    let not_yet = ["disaster_recovery.yml"];
-    for p in not_yet {
-        assert!(!playbook(p).exists(), "{p} exists: check its steps here");
+    // Every playbook in playbooks/ is checked here.
+    for e in std::fs::read_dir(Path::new(ROOT).join("playbooks"))
+        .unwrap()
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".yml") {
+            assert!(
+                written.iter().any(|(p, _)| *p == name),
+                "{name}: check its steps here"
+            );
+        }
     }
     let ok_extra: BTreeSet<&str> = ["always", "never", "keepalived", "preflight"].into();
     let mut all_tags = BTreeSet::new();
@@ -494,10 +516,10 @@ fn lab_root_s_249_to_254_multi_hop_then_a_failed_start_rolls_back_then_256() {
     assert_eq!(s["healthy"], true, "{s:#}");
     assert!(version_of(&lab, "hotdb1", "hotdb-server").starts_with("2.5.4"));
     assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
-    assert_eq!(
-        before,
-        fingerprint_single(&lab),
-        "the rollback left differences"
+    assert_same(
+        &before,
+        &fingerprint_single(&lab),
+        "the rollback left differences",
     );
 
     // The good package: the JDK and the license change; then nothing to do.
@@ -565,10 +587,10 @@ fn lab_root_mbr_refuses_unsafe_sql_then_mbs_249_to_254_then_sql_failure_rolls_ba
     );
     assert!(out.contains("master_backup_downtime.yml"), "{out}");
     assert!(out.contains("hotdb_config_2.5.1_to_2.5.3.sql"), "{out}");
-    assert_eq!(
-        before,
-        fingerprint(&lab),
-        "a refused upgrade changed the lab"
+    assert_same(
+        &before,
+        &fingerprint(&lab),
+        "a refused upgrade changed the lab",
     );
 
     // MBS: both stop, both are upgraded, both start with their roles.
@@ -608,7 +630,7 @@ fn lab_root_mbr_refuses_unsafe_sql_then_mbs_249_to_254_then_sql_failure_rolls_ba
     assert_eq!(s["healthy"], true, "{s:#}");
     assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
     assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
-    assert_eq!(before, fingerprint(&lab), "the rollback left differences");
+    assert_same(&before, &fingerprint(&lab), "the rollback left differences");
     lab.down_and_check();
 }
 
@@ -724,10 +746,10 @@ fn lab_root_mnr_refuses_an_old_build_then_mns_then_mnr_without_a_failed_query() 
     );
     assert!(out.contains("built before 20190821"), "{out}");
     assert!(out.contains("multi_node_downtime.yml"), "{out}");
-    assert_eq!(
-        before,
-        fingerprint_hosts(&lab, &cluster),
-        "a refusal changed the lab"
+    assert_same(
+        &before,
+        &fingerprint_hosts(&lab, &cluster),
+        "a refusal changed the lab",
     );
 
     // MNS to 2.5.4 (the unsafe 2.5.1 -> 2.5.3 hop included): every member, one primary.
@@ -787,10 +809,10 @@ fn lab_root_mnr_refuses_an_old_build_then_mns_then_mnr_without_a_failed_query() 
             .collect::<Vec<_>>()
             .join("\n")
     };
-    assert_eq!(
-        strip(&before),
-        strip(&fingerprint_hosts(&lab, &cluster)),
-        "the rollback left differences"
+    assert_same(
+        &strip(&before),
+        &strip(&fingerprint_hosts(&lab, &cluster)),
+        "the rollback left differences",
     );
 
     // MNR to 2.5.6 with a client failing over among the members: no query fails.
@@ -814,5 +836,132 @@ fn lab_root_mnr_refuses_an_old_build_then_mns_then_mnr_without_a_failed_query() 
             "{s:#}"
         );
     }
+    lab.down_and_check();
+}
+
+#[test]
+fn lab_root_dr_refuses_without_replication_then_center_then_dr_room() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up("dr", "dr", "10.85.0.0/24");
+    packages(&lab, &[], &[SERVER_256, JDK8]);
+    let all = ["hotdb1", "hotdb2", "hotdb3", "hotdb4"];
+    let root_sql = |host: &str, sql: &str| {
+        ssh(
+            &lab,
+            host,
+            &format!("mariadb --socket=/run/mysqld/mysqld.sock -uroot -e '{sql}'"),
+        )
+    };
+    // DR-0: replication stopped: refused, nothing changed.
+    root_sql("configdb-dr", "STOP SLAVE");
+    let before = fingerprint_hosts(&lab, &all);
+    let out = failed(&run(
+        &lab,
+        "disaster_recovery.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
+    assert!(
+        out.contains("is not running") && out.contains("nothing was changed"),
+        "{out}"
+    );
+    assert_same(
+        &before,
+        &fingerprint_hosts(&lab, &all),
+        "a refusal changed the lab",
+    );
+    root_sql("configdb-dr", "START SLAVE");
+
+    // The center room (MBR, roles restored), verified, then the DR room once replicated.
+    assert!(lab.cmd(&["traffic", "start"]).status.success());
+    let out = ok(&run(
+        &lab,
+        "disaster_recovery.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
+    let t = traffic(&lab);
+    eprintln!("DR 2.5.3 -> 2.5.6: {t}");
+    assert!(t["failed"].as_u64().unwrap() <= 30, "{t}");
+    let center = out.find("DR-2 verify the center room").unwrap();
+    let dr = out.find("DR-3 the DR room").unwrap();
+    assert!(center < dr, "{out}");
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    for h in all {
+        assert!(
+            version_of(&lab, h, "hotdb-server").starts_with("2.5.6"),
+            "{h}: {s:#}"
+        );
+    }
+    assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
+    assert_eq!(component(&s, "hotdb1", "hotdb-server")["service"], "ON");
+    for h in ["hotdb3", "hotdb4"] {
+        assert_eq!(component(&s, h, "hotdb-server")["service"], "OFF", "{s:#}");
+    }
+    let schemas = s["schema"].to_string();
+    assert_eq!(
+        schemas.matches("2.5.6").count(),
+        2,
+        "both rooms' hotdb_config at 2.5.6: {schemas}"
+    );
+
+    let out = ok(&run(
+        &lab,
+        "disaster_recovery.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
+    assert!(
+        out.contains("the DR room (hotdb3, hotdb4) runs 2.5.6-ga-20200918; nothing changed"),
+        "{out}"
+    );
+    assert!(!out.contains("changed: "), "{out}");
+    lab.down_and_check();
+}
+
+#[test]
+fn lab_root_refusals_ha_checks_and_the_trial_license() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up("refuse", "master-backup", "10.86.0.0/24");
+    packages(&lab, &[], &[SERVER_256, JDK8]);
+    let before = fingerprint(&lab);
+    // MBR-1 e: keepalived stopped on the backup.
+    assert!(
+        lab.cmd(&["fault", "hotdb2", "stop-keepalived"])
+            .status
+            .success()
+    );
+    let out = failed(&run(
+        &lab,
+        "master_backup_rolling.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
+    assert!(out.contains("MBR-1 e. keepalived runs on both"), "{out}");
+    assert!(!out.contains("C-STOP"), "a refused upgrade went on: {out}");
+    ssh(&lab, "hotdb2", "/usr/local/bin/lab-keepalived start");
+
+    // CN-LIC: 20 more data nodes than the 2.5.6 trial license's 16.
+    let rows: Vec<String> = (1..=20).map(|i| format!("(\"dn_extra_{i}\")")).collect();
+    ssh(
+        &lab,
+        "configdb",
+        &format!(
+            "mariadb --socket=/run/mysqld/mysqld.sock -uroot hotdb_config -e 'INSERT INTO hotdb_datanode (datanode_name) VALUES {}'",
+            rows.join(",")
+        ),
+    );
+    for pb in ["master_backup_rolling.yml", "master_backup_downtime.yml"] {
+        let out = failed(&run(&lab, pb, &["-e", "target_version=2.5.6"]));
+        assert!(
+            out.contains("the trial license of 2.5.6") && out.contains("allows 16 (CN-LIC)"),
+            "{out}"
+        );
+    }
+    ssh(
+        &lab,
+        "configdb",
+        "mariadb --socket=/run/mysqld/mysqld.sock -uroot hotdb_config -e 'DELETE FROM hotdb_datanode WHERE datanode_name LIKE \"dn_extra_%\"; ALTER TABLE hotdb_datanode AUTO_INCREMENT = 1'",
+    );
+    assert_same(&before, &fingerprint(&lab), "a refusal changed the lab");
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
     lab.down_and_check();
 }

@@ -35,10 +35,17 @@ struct Scope<'s> {
 
 const MAX_IMPORT_DEPTH: usize = 64;
 
+/// What an `import_playbook` entry gives the plays it imports: its keywords and vars.
+#[derive(Default)]
+struct Imported {
+    attrs: Attrs,
+    vars: VarMap,
+}
+
 impl Loader<'_> {
     pub fn load_playbook(&self, path: &Path) -> DiagResult<Playbook> {
         let mut plays = Vec::new();
-        self.load_into(path, &mut plays, 0)?;
+        self.load_into(path, &mut plays, 0, &Imported::default())?;
         let dir = absolute_parent(path);
         Ok(Playbook {
             path: path.to_path_buf(),
@@ -47,7 +54,13 @@ impl Loader<'_> {
         })
     }
 
-    fn load_into(&self, path: &Path, plays: &mut Vec<Arc<Play>>, depth: usize) -> DiagResult<()> {
+    fn load_into(
+        &self,
+        path: &Path,
+        plays: &mut Vec<Arc<Play>>,
+        depth: usize,
+        outer: &Imported,
+    ) -> DiagResult<()> {
         if depth > MAX_IMPORT_DEPTH {
             return Err(Diag::plain(format!(
                 "import_playbook nests deeper than {MAX_IMPORT_DEPTH} levels at {}: a cycle?",
@@ -101,10 +114,16 @@ impl Loader<'_> {
                         format!("import_playbook: cannot find {}", child.display()),
                     ));
                 }
-                self.load_into(&child, plays, depth + 1)?;
+                // The import's tags, when and vars reach every task of the imported plays.
+                let mut inner = Imported {
+                    attrs: attrs_of(entry, &outer.attrs)?,
+                    vars: outer.vars.clone(),
+                };
+                inner.vars.extend(vars_of(entry.get("vars"))?);
+                self.load_into(&child, plays, depth + 1, &inner)?;
                 continue;
             }
-            plays.push(Arc::new(self.load_play(entry, &dir)?));
+            plays.push(Arc::new(self.load_play(entry, &dir, outer)?));
         }
         Ok(())
     }
@@ -133,7 +152,7 @@ impl Loader<'_> {
         })
     }
 
-    fn load_play(&self, node: &Node, dir: &Path) -> DiagResult<Play> {
+    fn load_play(&self, node: &Node, dir: &Path, outer: &Imported) -> DiagResult<Play> {
         let map = node.expect_map("a play")?;
         for (k, _) in map {
             let key = k.expect_string("a play keyword")?;
@@ -160,8 +179,10 @@ impl Loader<'_> {
                 ),
             ));
         }
-        let vars = Arc::new(vars_of(node.get("vars"))?);
-        let attrs = attrs_of(node, &Attrs::default())?;
+        let mut play_vars = outer.vars.clone();
+        play_vars.extend(vars_of(node.get("vars"))?);
+        let vars = Arc::new(play_vars);
+        let attrs = attrs_of(node, &outer.attrs)?;
         let scope = Scope {
             play_dir: dir,
             static_vars: self.static_context(&vars),

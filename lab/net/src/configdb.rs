@@ -113,6 +113,7 @@ pub fn load_schemas(h: &Host, version: Version) -> Result<(), String> {
          CREATE USER '{CLOUD_USER}'@'%' IDENTIFIED BY '{CLOUD_PASSWORD}';\nGRANT ALL ON hotdb_cloud_config.* TO '{CLOUD_USER}'@'%';\n\
          GRANT SELECT ON hotdb_config.* TO '{CLOUD_USER}'@'%';\n\
          GRANT SELECT ON mysql.proc TO '{CONFIG_USER}'@'%';\nGRANT SELECT ON mysql.proc TO '{CLOUD_USER}'@'%';\n\
+         GRANT SLAVE MONITOR ON *.* TO '{CONFIG_USER}'@'%';\n\
          FLUSH PRIVILEGES;\n"
         ),
     )?;
