@@ -965,3 +965,36 @@ fn lab_root_refusals_ha_checks_and_the_trial_license() {
     assert_eq!(s["healthy"], true, "{s:#}");
     lab.down_and_check();
 }
+
+#[test]
+fn every_playbook_reads_its_example_inventory() {
+    let pairs = [
+        ("single_node.yml", "single.ini", "cn1"),
+        ("master_backup_rolling.yml", "master_backup.ini", "cn1"),
+        ("master_backup_downtime.yml", "master_backup.ini", "cn1"),
+        ("management_platform.yml", "master_backup.ini", "mgmt1"),
+        ("backup.yml", "master_backup.ini", "ds2"),
+        ("listener.yml", "master_backup.ini", "ds2"),
+        ("multi_node_downtime.yml", "multi_node.ini", "cn1"),
+        ("multi_node_rolling.yml", "multi_node.ini", "cn1"),
+        ("disaster_recovery.yml", "dr.ini", "r-cn1"),
+    ];
+    for (pb, inv, host) in pairs {
+        let out = hotplay()
+            .args(["run", "--list-hosts", "-i"])
+            .arg(Path::new(ROOT).join("inventories").join(inv))
+            .arg(playbook(pb))
+            .output()
+            .unwrap();
+        let t = ok(&out);
+        assert!(t.contains(host), "{pb} with {inv}: {t}");
+        // The example group_vars are read (a setting the defaults do not have).
+        let vars = hotplay()
+            .args(["inventory", "--host", host, "-i"])
+            .arg(Path::new(ROOT).join("inventories").join(inv))
+            .output()
+            .unwrap();
+        let v = ok(&vars);
+        assert!(v.contains("/opt/hotdb-packages"), "{inv}: {v}");
+    }
+}
