@@ -998,3 +998,59 @@ fn every_playbook_reads_its_example_inventory() {
         assert!(v.contains("/opt/hotdb-packages"), "{inv}: {v}");
     }
 }
+
+#[test]
+fn lab_root_mbr_backup_drops_off_the_network_mid_upgrade() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up("mbrnet", "master-backup", "10.87.0.0/24");
+    packages(&lab, &[], &[SERVER_256, JDK8]);
+    assert!(lab.cmd(&["traffic", "start"]).status.success());
+    let log = lab.dir.join("run.log");
+    let mut child = hotplay()
+        .arg("run")
+        .arg(playbook("master_backup_rolling.yml"))
+        .arg("-i")
+        .arg(lab.dir.join("inventory.ini"))
+        .args(["-e", "target_version=2.5.6"])
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // While the package goes to the stopped backup (MBR-3), its link goes down for good.
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("TASK [C-UNPACK upload")
+    {
+        assert!(start.elapsed().as_secs() < 120, "MBR-3 never came");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(lab.cmd(&["fault", "hotdb2", "link-down"]).status.success());
+    let status = child.wait().unwrap();
+    let out = std::fs::read_to_string(&log).unwrap();
+    assert!(!status.success(), "{out}");
+    // Nothing more was touched: the report names the silent node; the master still serves
+    // the old version and no client query failed.
+    assert!(out.contains("THE ROLLBACK FAILED"), "{out}");
+    assert!(out.contains("hotdb2: DOES NOT ANSWER"), "{out}");
+    assert!(
+        out.contains("hotdb1: /usr/local/hotdb/hotdb-server is 2.5.3 (20190905), running"),
+        "{out}"
+    );
+    assert!(out.contains("Then start in this order"), "{out}");
+    let t = traffic(&lab);
+    assert_eq!(t["failed"], 0, "{t}");
+    assert!(lab.cmd(&["fault", "hotdb2", "link-up"]).status.success());
+    let s = lab.status();
+    assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
+    assert_eq!(
+        component(&s, "hotdb1", "hotdb-server")["service"],
+        "ON",
+        "{s:#}"
+    );
+    assert!(
+        version_of(&lab, "hotdb1", "hotdb-server").starts_with("2.5.3"),
+        "{s:#}"
+    );
+    lab.down_and_check();
+}

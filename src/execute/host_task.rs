@@ -471,12 +471,22 @@ impl TaskRun<'_> {
                 Status::Ok
             });
         }
+        if out.status == Some(Status::Unreachable)
+            && (out.delegated.is_some() || self.delegated_to.is_some())
+        {
+            // The play's host is fine: a delegate that cannot be reached fails the task (so
+            // rescue and ignore_errors can act), unlike Ansible, which marks the play's host
+            // unreachable (docs/differences.md).
+            out.status = Some(Status::Failed);
+            out.result.insert("failed".into(), Value::Bool(true));
+        }
         if out.status == Some(Status::Failed) {
             let ignore = self
                 .render_bool(self.task.attrs.ignore_errors.as_ref(), &self.ctx, false)
                 .unwrap_or(false);
             out.ignored = ignore;
             out.failed = !ignore;
+            out.unreachable = false;
         }
         if out.status == Some(Status::Unreachable) {
             let ignore = self
