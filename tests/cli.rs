@@ -315,3 +315,86 @@ fn completions_for_each_shell() {
     let r = lab.hotplay(&["completions", "tcsh"]);
     r.assert_code(5);
 }
+
+#[test]
+fn every_run_is_journaled_and_audit_shows_it_without_secrets() {
+    let lab = Lab::new();
+    let run = lab.play(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: write the config\n      copy:\n        dest: \"{{ playbook_dir }}/out.conf\"\n        content: \"user=app\\n\"\n      tags: [C-UNPACK]\n    - name: refuse\n      fail:\n        msg: \"stop here (password {{ db_password }})\"\n",
+        &["h1"],
+        &["-e", "db_password=Sup3r-Secret-77", "-e", "target=2.5.6"],
+    );
+    run.assert_code(2);
+    run.err_has("run journal: ");
+    run.err_has("(hotplay audit ");
+    let root = lab.path(".journal");
+    let ids: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let dir = root.join(&ids[0]);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    for f in ["run.json", "events.jsonl"] {
+        let meta = std::fs::metadata(dir.join(f)).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{f}");
+        let text = std::fs::read_to_string(dir.join(f)).unwrap();
+        assert!(
+            !text.contains("Sup3r-Secret-77"),
+            "{f} leaks the secret: {text}"
+        );
+    }
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(record["exit_code"], 2);
+    assert_eq!(record["changes"], 1);
+    assert_eq!(record["failures"], 1);
+    assert!(
+        record["extra_vars"].to_string().contains("target=2.5.6"),
+        "{record}"
+    );
+
+    let list = lab.hotplay(&["audit"]);
+    list.assert_code(0);
+    list.out_has(&ids[0]);
+    list.out_has("failed (2)");
+    list.out_has("play.yml");
+    let show = lab.hotplay(&["audit", &ids[0]]);
+    show.assert_code(0);
+    show.out_has("changed     h1");
+    show.out_has("write the config [C-UNPACK]");
+    show.out_has("failed      h1");
+    show.out_has("stop here (password ********)");
+    assert!(!show.stdout.contains("Sup3r-Secret-77"), "{}", show.stdout);
+    let missing = lab.hotplay(&["audit", "nope"]);
+    missing.assert_code(1);
+    missing.err_has("no run nope");
+
+    // --no-journal writes none; --journal DIR writes there.
+    lab.hotplay(&[
+        "run",
+        "play.yml",
+        "-i",
+        "hosts.ini",
+        "--no-journal",
+        "-e",
+        "db_password=x1234567",
+    ]);
+    assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1);
+    lab.hotplay(&[
+        "run",
+        "play.yml",
+        "-i",
+        "hosts.ini",
+        "--journal",
+        "elsewhere",
+        "-e",
+        "db_password=x1234567",
+    ]);
+    assert_eq!(std::fs::read_dir(lab.path("elsewhere")).unwrap().count(), 1);
+}

@@ -185,6 +185,7 @@ fn run_on(lab: &Lab, tasks: &str, extra: &[&str]) -> Run {
         .current_dir(lab.dir.path())
         .env("NO_COLOR", "1")
         .env("TMPDIR", lab.path("tmp"))
+        .env("HOTPLAY_JOURNAL_DIR", lab.path(".journal"))
         .env_remove("ANSIBLE_CONFIG")
         .output()
         .expect("run hotplay");
@@ -534,4 +535,102 @@ fn hotdb_admin_rows_expectations_and_errors() {
     let r = run(&lab, &tasks, &[]);
     r.assert_code(0);
     r.assert_recap("h1", "failed=0");
+}
+
+/// The site-playbook example of docs/site-playbooks.md, on the test's MariaDB: migrations
+/// applied; then a failing one, after which the database equals its dump.
+#[test]
+fn example_mysql_migrations_apply_and_restore() {
+    let lab = Lab::new();
+    let m = maria();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mysql_migrations");
+    for f in [
+        "site.yml",
+        "migrate_one.yml",
+        "files/001_orders.sql",
+        "files/002_order_notes.sql",
+    ] {
+        lab.write(
+            &format!("ex/{f}"),
+            &std::fs::read_to_string(example.join(f)).unwrap(),
+        );
+    }
+    lab.write(
+        "ex/files/003_broken.sql",
+        "ALTER TABLE orders ADD COLUMN n2 INT;\nINSERT INTO no_such_table VALUES (1);\n",
+    );
+    lab.write("hosts.ini", "[db_primary]\nh1 ansible_connection=local\n");
+    std::fs::create_dir_all(lab.path("tmp")).unwrap();
+    let vars = serde_json::json!({
+        "db_login_port": m.port,
+        "db_user": "hp",
+        "db_password": PASSWORD,
+        "dump_dir": lab.path("dumps").display().to_string(),
+    })
+    .to_string();
+    let go = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hotplay"))
+            .args(["run", "ex/site.yml", "-i", "hosts.ini", "-e", &vars])
+            .args(extra)
+            .current_dir(lab.dir.path())
+            .env("NO_COLOR", "1")
+            .env("TMPDIR", lab.path("tmp"))
+            .env("HOTPLAY_JOURNAL_DIR", lab.path(".journal"))
+            .output()
+            .unwrap();
+        let t = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!t.contains(PASSWORD), "the password was shown: {t}");
+        (out.status.code().unwrap_or(-1), t)
+    };
+    sql("DROP DATABASE IF EXISTS shop; CREATE DATABASE shop");
+    let (code, out) = go(&[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(sql("SELECT COUNT(*) FROM shop.orders"), "1");
+    assert_eq!(
+        sql(
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema='shop' AND table_name='orders' AND column_name='note'"
+        ),
+        "1"
+    );
+    // A failing migration: the database is as it was before the run.
+    sql(
+        "DROP DATABASE shop; CREATE DATABASE shop; CREATE TABLE shop.customers (id INT PRIMARY KEY)",
+    );
+    let (code, out) = go(&[
+        "-e",
+        r#"{"migrations": ["001_orders.sql", "003_broken.sql"]}"#,
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("Migration 003_broken.sql failed") && out.contains("is restored from"),
+        "{out}"
+    );
+    assert_eq!(
+        sql(
+            "SELECT GROUP_CONCAT(table_name) FROM information_schema.tables WHERE table_schema='shop'"
+        ),
+        "customers"
+    );
+    // A migration that would break the running application is refused before any change.
+    lab.write(
+        "ex/files/004_drop.sql",
+        "ALTER TABLE customers DROP COLUMN id;\n",
+    );
+    let (code, out) = go(&["-e", r#"{"migrations": ["004_drop.sql"]}"#]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("would break the running application") && out.contains("drops a column"),
+        "{out}"
+    );
+    assert_eq!(
+        sql(
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema='shop' AND table_name='customers'"
+        ),
+        "1"
+    );
+    let _ = m;
 }

@@ -25,6 +25,7 @@ fn run(lab: &NetLab, name: &str, extra: &[&str]) -> Output {
         .arg("-i")
         .arg(lab.dir.join("inventory.ini"))
         .args(extra)
+        .env("HOTPLAY_JOURNAL_DIR", lab.dir.join("journal"))
         .output()
         .expect("run hotplay")
 }
@@ -631,6 +632,24 @@ fn lab_root_mbr_refuses_unsafe_sql_then_mbs_249_to_254_then_sql_failure_rolls_ba
     assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
     assert_eq!(s["schema"][0][1], "2.5.4", "{s:#}");
     assert_same(&before, &fingerprint(&lab), "the rollback left differences");
+
+    // The good packages: MBS 2.5.4 -> 2.5.6 (JDK and license), the roles as before.
+    packages(&lab, &[], &[SERVER_256]);
+    ok(&run(
+        &lab,
+        "master_backup_downtime.yml",
+        &["-e", "target_version=2.5.6"],
+    ));
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
+    assert_eq!(s["schema"][0][1], "2.5.6", "{s:#}");
+    for h in ["hotdb1", "hotdb2"] {
+        assert!(
+            version_of(&lab, h, "hotdb-server").starts_with("2.5.6"),
+            "{s:#}"
+        );
+    }
     lab.down_and_check();
 }
 
@@ -752,6 +771,32 @@ fn lab_root_mnr_refuses_an_old_build_then_mns_then_mnr_without_a_failed_query() 
         "a refusal changed the lab",
     );
 
+    // MNS whose SQL fails at the 2nd statement of the hop into 2.5.3: every member back.
+    packages(&lab, &["--fail-sql", "2.5.3:2"], &[SERVER_254]);
+    let before = fingerprint_hosts(&lab, &cluster);
+    let out = failed(&run(
+        &lab,
+        "multi_node_downtime.yml",
+        &["-e", "target_version=2.5.4"],
+    ));
+    assert!(
+        out.contains("hotdb_config_2.5.1_to_2.5.3.sql statement 2"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Every member is back on 2.5.1-20190601"),
+        "{out}"
+    );
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["schema"][0][1], "2.5.1", "{s:#}");
+    assert_same(
+        &before,
+        &fingerprint_hosts(&lab, &cluster),
+        "the rollback left differences",
+    );
+    packages(&lab, &[], &[SERVER_254]);
+
     // MNS to 2.5.4 (the unsafe 2.5.1 -> 2.5.3 hop included): every member, one primary.
     ok(&run(
         &lab,
@@ -870,6 +915,35 @@ fn lab_root_dr_refuses_without_replication_then_center_then_dr_room() {
         "a refusal changed the lab",
     );
     root_sql("configdb-dr", "START SLAVE");
+
+    // DR-1 fails (the new version never serves after the HA switch): the center room is
+    // rolled back, the DR room never touched.
+    package_with_fault(&lab, SERVER_256, "fault.ha.no_service_port=true");
+    let out = failed(&run(
+        &lab,
+        "disaster_recovery.yml",
+        &[
+            "-e",
+            "target_version=2.5.6",
+            "-e",
+            "hotdb_ha_switch_timeout=15",
+        ],
+    ));
+    assert!(
+        out.contains("Both nodes are back on 2.5.3-20190905"),
+        "{out}"
+    );
+    assert!(out.contains("the DR room is not touched"), "{out}");
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["vip_holder"], "hotdb1", "{s:#}");
+    for h in all {
+        assert!(
+            version_of(&lab, h, "hotdb-server").starts_with("2.5.3"),
+            "{h}: {s:#}"
+        );
+    }
+    packages(&lab, &[], &[SERVER_256]);
 
     // The center room (MBR, roles restored), verified, then the DR room once replicated.
     assert!(lab.cmd(&["traffic", "start"]).status.success());

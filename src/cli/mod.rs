@@ -1,6 +1,7 @@
 //! The command line: `hotplay run`, `inventory`, `doc`. Ties the layers together;
 //! every flag is defined once, here.
 
+mod audit;
 mod config;
 mod extra_vars;
 mod lab;
@@ -48,6 +49,8 @@ pub enum Command {
     Completions { shell: clap_complete::Shell },
     /// The lab: a HotDB cluster of network namespaces on this machine (root).
     Lab(lab::LabArgs),
+    /// Past runs from the run journal: who, when, what, outcome; one run's changes.
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Args, Debug)]
@@ -159,6 +162,12 @@ pub struct RunArgs {
     /// Output: text (Ansible's) or json (one event per line).
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Where the run journal goes (default: $HOTPLAY_JOURNAL_DIR, else ~/.hotplay/runs).
+    #[arg(long, value_name = "DIR")]
+    pub journal: Option<PathBuf>,
+    /// Write no run journal.
+    #[arg(long = "no-journal", conflicts_with = "journal")]
+    pub no_journal: bool,
     #[command(flatten)]
     pub vault: vault::VaultOpts,
 }
@@ -198,17 +207,6 @@ pub struct DocArgs {
     pub list: bool,
 }
 
-const SUBCOMMANDS: &[&str] = &[
-    "run",
-    "inventory",
-    "doc",
-    "vault",
-    "config",
-    "completions",
-    "lab",
-    "help",
-];
-
 /// Entry point: returns the process exit code.
 pub fn main() -> i32 {
     let mut argv: Vec<String> = std::env::args().collect();
@@ -238,7 +236,10 @@ pub fn main() -> i32 {
     // `hotplay site.yml ...` is `hotplay run site.yml ...`.
     if let Some(first) = argv.get(1)
         && !first.starts_with('-')
-        && !SUBCOMMANDS.contains(&first.as_str())
+        && first != "help"
+        && !<Cli as clap::CommandFactory>::command()
+            .get_subcommands()
+            .any(|c| c.get_name() == first.as_str())
     {
         argv.insert(1, "run".into());
     }
@@ -285,6 +286,7 @@ pub fn main() -> i32 {
             Err(e) => error(&e),
         },
         Command::Lab(args) => lab::main(args),
+        Command::Audit(args) => audit::main(args),
     }
 }
 
@@ -466,6 +468,43 @@ fn run(args: RunArgs) -> i32 {
         )),
         Format::Json => Box::new(crate::report::json::JsonLines::new()),
     };
+    // The run journal (report layer): every event, and who ran what, when and how it ended.
+    crate::parse::secrets::remember_named(&serde_json::Value::Object(options.extra_vars.clone()));
+    let journal = if args.no_journal {
+        None
+    } else {
+        let root = args
+            .journal
+            .clone()
+            .unwrap_or_else(crate::report::journal::default_root);
+        let record = crate::report::journal::RunRecord {
+            user: audit::user_name(),
+            controller: audit::host_name(),
+            cwd: std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+            playbooks: args
+                .playbooks
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            inventory: args.inventory.clone(),
+            limit: args.limit.clone(),
+            tags: args.tags.clone(),
+            check: args.check,
+            extra_vars: args.extra_vars.clone(),
+            ..Default::default()
+        };
+        match crate::report::journal::Journal::create(&root, record) {
+            Ok(j) => Some(j),
+            Err(e) => return error(&format!("{e} (--no-journal runs without one)")),
+        }
+    };
+    let mut listeners: Vec<&dyn Listener> = vec![listener.as_ref()];
+    if let Some(j) = &journal {
+        listeners.push(j);
+    }
+    let listener = crate::report::journal::Tee(listeners);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -474,17 +513,28 @@ fn run(args: RunArgs) -> i32 {
         Ok(rt) => rt,
         Err(e) => return error(&format!("cannot start the runtime: {e}")),
     };
-    match rt.block_on(execute::run(
+    let code = match rt.block_on(execute::run(
         &books,
         &inventory,
         &options,
-        listener.as_ref(),
+        &listener,
         templar.clone(),
         &loader,
     )) {
         Ok(summary) => summary.exit_code(),
         Err(msg) => error(&msg),
+    };
+    if let Some(j) = &journal {
+        j.finish(code);
+        if code != 0 {
+            eprintln!(
+                "run journal: {} (hotplay audit {})",
+                j.dir.display(),
+                j.id()
+            );
+        }
     }
+    code
 }
 
 fn inventory(args: InventoryArgs) -> i32 {

@@ -1,7 +1,7 @@
 //! What execution tells the report layer. Execution never calls a reporter
 //! directly: it sends events to a `Listener`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -33,7 +33,7 @@ pub struct HostResult {
     pub action: String,
 }
 
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct HostStats {
     pub ok: u32,
     pub changed: u32,

@@ -425,6 +425,34 @@ impl<'a> Runner<'a> {
     }
 
     /// The variables a template sees on `host` for `task`, highest layer first.
+    /// The task's name templated with the host's variables (as ansible_failed_task has it);
+    /// the raw name when it does not render.
+    fn rendered_name(
+        &self,
+        scope: &PlayScope,
+        task: &Task,
+        host: &str,
+        state: &IndexMap<String, BatchHost>,
+    ) -> String {
+        let raw = task.display_name();
+        if !raw.contains("{{") {
+            return raw;
+        }
+        let empty = Arc::new(VarMap::new());
+        let b = state.get(host);
+        let vf = b.map_or_else(|| empty.clone(), |b| b.vars_files.clone());
+        let rv = b.map_or_else(|| empty.clone(), |b| b.rescue_vars.clone());
+        let ctx = self.context(scope, host, Some(task), &vf, &rv, None);
+        match self
+            .templar
+            .render_json(&Value::String(raw.clone()), &ctx.as_value())
+        {
+            Ok(Value::String(s)) => s,
+            Ok(other) => other.to_string(),
+            Err(_) => raw,
+        }
+    }
+
     fn context(
         &self,
         scope: &PlayScope,
@@ -609,8 +637,13 @@ impl<'a> Runner<'a> {
                 }
                 continue;
             }
+            // As ansible-core: the banner's name templated with the first host's vars.
+            let name = match hosts.first() {
+                Some(h) => self.rendered_name(scope, &first, h, state),
+                None => first.display_name(),
+            };
             self.listener.event(&Event::TaskStart {
-                name: first.display_name(),
+                name,
                 handler: false,
                 path: first.span.to_string(),
                 step_ids: step_ids(&first.attrs.tags),
@@ -976,9 +1009,10 @@ impl<'a> Runner<'a> {
                 match outcome {
                     FailureOutcome::Rescued => {
                         stats.rescued += 1;
+                        let name = self.rendered_name(scope, task, host, state);
                         if let Some(b) = state.get_mut(host) {
                             let mut rv = VarMap::new();
-                            rv.insert("ansible_failed_task".into(), serde_json::json!({"name": task.display_name(), "action": task.module_name().unwrap_or_default()}));
+                            rv.insert("ansible_failed_task".into(), serde_json::json!({"name": name, "action": task.module_name().unwrap_or_default()}));
                             rv.insert(
                                 "ansible_failed_result".into(),
                                 Value::Object(out.result.clone()),

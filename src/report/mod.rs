@@ -1,5 +1,6 @@
-//! Report layer: hears execution through events and writes the console output
-//! or JSON lines.
+//! Report layer: hears execution through events and writes the console output,
+//! JSON lines and the run journal.
 
 pub mod console;
+pub mod journal;
 pub mod json;

@@ -119,6 +119,8 @@ impl Lab {
             .current_dir(self.dir.path())
             .env("NO_COLOR", "1")
             .env_remove("ANSIBLE_CONFIG")
+            // Run journals stay in the test's directory.
+            .env("HOTPLAY_JOURNAL_DIR", self.path(".journal"))
             .envs(env.iter().copied())
             .output()
             .expect("run hotplay");
