@@ -140,6 +140,16 @@ pub fn merge(
             continue;
         };
         if new[e.span.clone()] != wanted {
+            // A properties line with a key and nothing else (`key`) has no separator: the
+            // value needs one, or it would become part of the key.
+            let bare = format == Format::Properties
+                && e.span.is_empty()
+                && !wanted.is_empty()
+                && new[..e.span.start]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| !matches!(c, '=' | ':' | ' ' | '\t' | '\x0c'));
+            let wanted = if bare { format!("={wanted}") } else { wanted };
             changed.insert(e.key.clone());
             edits.push((e.span.clone(), wanted));
         }
@@ -162,7 +172,15 @@ pub fn merge(
 fn carried_raw(format: Format, old: &str, e: &Entry) -> String {
     let raw = &old[e.span.clone()];
     match format {
-        Format::Properties if raw.contains('\n') || raw.contains('\r') => encode(format, &e.value),
+        // Several lines, or a last line that continues (an odd number of trailing
+        // backslashes): re-encoded on one line.
+        Format::Properties
+            if raw.contains('\n')
+                || raw.contains('\r')
+                || raw.chars().rev().take_while(|c| *c == '\\').count() % 2 == 1 =>
+        {
+            encode(format, &e.value)
+        }
         _ => raw.to_string(),
     }
 }

@@ -3,7 +3,7 @@
 mod assert;
 mod blockinfile;
 mod command;
-mod config_formats;
+pub mod config_formats;
 mod config_merge;
 mod copy;
 mod debug;

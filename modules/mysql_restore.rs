@@ -20,7 +20,7 @@ pub struct MysqlRestore;
 static DOC: ModuleDoc = ModuleDoc {
     name: "mysql_restore",
     short: "Restore a dump into a database with mysql on the task host",
-    description: "Feeds `src` (a file on the task host, as mysql_dump writes it) to the task host's `mysql` (or `mariadb`) client into database `name`, then counts the tables: every table the dump creates (its `CREATE TABLE` lines) must exist afterwards, else the task fails. A dump made with `--databases other` restores into `name` all the same: its CREATE DATABASE and USE lines for `other` are left out on the way. The login goes in a 0600 option file on the host, removed afterwards.",
+    description: "Feeds `src` (a file on the task host, as mysql_dump writes it) to the task host's `mysql` (or `mariadb`) client into database `name`, then counts the tables: every table the dump creates (its `CREATE TABLE` lines) must exist afterwards, else the task fails. A dump made with `--databases other` restores into `name` all the same: its CREATE DATABASE and USE lines for `other` are left out on the way. The replication coordinates a `--master-data` dump carries (`CHANGE MASTER TO`, `GTID_PURGED`, `gtid_slave_pos`) are left out too: they are for building a replica, and restoring them would repoint this server's replication. The login goes in a 0600 option file on the host, removed afterwards.",
     args: &[
         ArgSpec::new("name", ArgType::Str, "The database to restore into.")
             .required()
@@ -171,14 +171,17 @@ async fn restore(h: &Handle<'_>, args: &Args, login: &Login) -> Result<Outcome, 
     } else {
         String::new()
     };
-    let restore = if dump_db.is_empty() || dump_db == db {
-        format!("{client} < \"$s\"")
-    } else {
-        // The pipe's status is the client's; sed does not fail on a file it could read.
+    // The replication coordinates a --master-data dump carries (CHANGE MASTER ..., GTID_PURGED)
+    // are for building a replica: restoring them would repoint this server's replication.
+    let mut sed = String::from(
+        "/^CHANGE MASTER TO /d\n/^CHANGE REPLICATION SOURCE TO /d\n/^SET @@GLOBAL.GTID_PURGED/d\n/^SET GLOBAL gtid_slave_pos/d",
+    );
+    if !dump_db.is_empty() && dump_db != db {
         let pat = bre_literal(&sql_ident(&dump_db));
-        let sed = format!("/^CREATE DATABASE .*{pat}/d\n/^USE {pat};$/d");
-        format!("sed -e {} \"$s\" | {client}", quote(&sed))
-    };
+        sed.push_str(&format!("\n/^CREATE DATABASE .*{pat}/d\n/^USE {pat};$/d"));
+    }
+    // The pipe's status is the client's; sed does not fail on a file it could read.
+    let restore = format!("sed -e {} \"$s\" | {client}", quote(&sed));
     let script = format!(
         "{find}s={}\n{OPTION_FILE_SCRIPT}{create}{clean}\
          if ! err=$({restore} 2>&1); then printf '%s\\n' \"$err\" >&2; exit 4; fi\n\

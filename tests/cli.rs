@@ -398,3 +398,23 @@ fn every_run_is_journaled_and_audit_shows_it_without_secrets() {
     ]);
     assert_eq!(std::fs::read_dir(lab.path("elsewhere")).unwrap().count(), 1);
 }
+
+#[test]
+fn check_runs_only_the_preflight_tasks_in_check_mode_and_tables_them() {
+    let lab = Lab::new();
+    let run = lab.play(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: enough disk\n      assert:\n        that: inventory_hostname != 'h2'\n        fail_msg: \"{{ inventory_hostname }} has too little space\"\n      tags: [preflight]\n    - name: the real work\n      copy:\n        dest: \"{{ playbook_dir }}/{{ inventory_hostname }}.done\"\n        content: done\n    - name: facts\n      debug: msg=always\n      tags: [always]\n",
+        &["h1", "h2"],
+        &[],
+    );
+    run.assert_code(2);
+    std::fs::remove_file(lab.path("h1.done")).unwrap();
+    let check = lab.hotplay(&["check", "play.yml", "-i", "hosts.ini"]);
+    check.assert_code(2);
+    check.out_has("h2\n  FAIL  enough disk  h2 has too little space");
+    check.out_has("h1\n  OK    enough disk");
+    check.out_has("OK    facts");
+    check.out_has("preflight: 2 OK, 0 WARN, 1 FAIL");
+    assert!(!check.stdout.contains("the real work"), "{}", check.stdout);
+    assert!(!lab.path("h1.done").exists(), "check ran a change");
+}

@@ -147,6 +147,36 @@ const SQL: &[&str] = &[
     "SELECT 1",
     " ",
 ];
+const CONFIG: &[&str] = &[
+    "<property name=\"",
+    "\">",
+    "</property>",
+    "<!-- ",
+    " -->",
+    "&amp;",
+    "&lt;",
+    "&#x41;",
+    "<system>",
+    "</system>",
+    "k",
+    "v",
+    "=",
+    ":",
+    " ",
+    "\\",
+    "\\\n",
+    "\n",
+    "\r\n",
+    "#",
+    "!",
+    "export ",
+    "NAME=",
+    "\"",
+    "'",
+    "$(x)",
+    "\\u00e9",
+    "é",
+];
 const SHELL: &[&str] = &[
     "'", "\"", "\\", " ", "$", "`", "(", ")", ";", "\n", "{{", "}}", "=",
 ];
@@ -180,6 +210,32 @@ proptest! {
         let _ = shell::shell_words(&s);
         let _ = shell::split_quoted(&s);
         let _ = shell::unquote(&s);
+    }
+
+    #[test]
+    fn config_merge_parsers_never_panic_and_a_file_merged_with_itself_is_unchanged(
+        old in text(CONFIG),
+        new in text(CONFIG),
+    ) {
+        use hotplay::modules::config_formats::{Format, entries, merge};
+        for f in [Format::HotdbServerXml, Format::Properties, Format::ShellVars] {
+            let _ = entries(f, &old);
+            let _ = merge(f, &old, &new, &[], &Default::default());
+            // Merged with itself, a file means the same to its reader (the last of duplicate
+            // keys wins; config_merge gives every occurrence that value), and without
+            // duplicates it is byte for byte the same.
+            if let Ok(m) = merge(f, &new, &new, &[], &Default::default()) {
+                let seen = |t: &str| -> std::collections::BTreeMap<String, String> {
+                    entries(f, t).into_iter().map(|e| (e.key, e.value)).collect()
+                };
+                prop_assert_eq!(seen(&m.text), seen(&new), "{:?}", f);
+                let keys: Vec<String> = entries(f, &new).into_iter().map(|e| e.key).collect();
+                let unique: std::collections::BTreeSet<&String> = keys.iter().collect();
+                if unique.len() == keys.len() {
+                    prop_assert_eq!(&m.text, &new, "{:?}", f);
+                }
+            }
+        }
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub enum Command {
     Lab(lab::LabArgs),
     /// Past runs from the run journal: who, when, what, outcome; one run's changes.
     Audit(audit::AuditArgs),
+    /// Preflight: a playbook's `preflight` and `always` tasks in check mode, as a table per
+    /// host (OK, WARN, FAIL with the reason); exit 2 on a FAIL. Takes run's options.
+    Check(Box<RunArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -261,7 +264,12 @@ pub fn main() -> i32 {
         quiet_on_closed_stdout();
     }
     match cli.command {
-        Command::Run(args) => run(*args),
+        Command::Run(args) => run(*args, false),
+        Command::Check(mut args) => {
+            args.check = true;
+            args.tags.push("preflight".into());
+            run(*args, true)
+        }
         Command::Inventory(args) => inventory(args),
         Command::Doc(args) => doc(args),
         Command::Vault(args) => vault::main(*args),
@@ -331,7 +339,8 @@ fn load_inventory(sources: &[String], cfg: &config::Config) -> Result<Inventory,
     Inventory::load(&existing).map_err(|d| d.to_string())
 }
 
-fn run(args: RunArgs) -> i32 {
+/// `preflight`: report as `hotplay check`'s table instead of the console's output.
+fn run(args: RunArgs, preflight: bool) -> i32 {
     let cfg = match config::Config::load() {
         Ok(c) => c,
         Err(e) => return error(&e),
@@ -457,6 +466,7 @@ fn run(args: RunArgs) -> i32 {
         );
     }
     let listener: Box<dyn Listener> = match args.format {
+        Format::Text if preflight => Box::new(crate::report::preflight::PreflightTable::new()),
         Format::Text => Box::new(crate::report::console::Console::new(
             args.verbose,
             crate::report::console::ConsoleSettings {

@@ -4,3 +4,4 @@
 pub mod console;
 pub mod journal;
 pub mod json;
+pub mod preflight;
