@@ -418,3 +418,46 @@ fn check_runs_only_the_preflight_tasks_in_check_mode_and_tables_them() {
     assert!(!check.stdout.contains("the real work"), "{}", check.stdout);
     assert!(!lab.path("h1.done").exists(), "check ran a change");
 }
+
+#[test]
+fn the_first_interrupt_fails_the_next_tasks_so_the_rescue_runs() {
+    let lab = Lab::new();
+    lab.write(
+        "play.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - block:\n        - name: running when interrupted\n          shell: sleep 2 && touch {{ playbook_dir }}/first.done\n        - name: never runs\n          shell: touch {{ playbook_dir }}/second.done\n      rescue:\n        - name: roll back\n          shell: touch {{ playbook_dir }}/rolled.back\n        - name: roll back more\n          block:\n            - shell: touch {{ playbook_dir }}/rolled.back.2\n    - name: after the block\n      shell: touch {{ playbook_dir }}/after.done\n",
+    );
+    lab.local_inventory(&["h1"]);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_hotplay"))
+        .args(["run", "play.yml", "-i", "hosts.ini"])
+        .current_dir(lab.dir.path())
+        .env("NO_COLOR", "1")
+        .env("HOTPLAY_JOURNAL_DIR", lab.path(".journal"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    // SAFETY: signalling the child this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("Interrupted: the running tasks finish"),
+        "{stderr}"
+    );
+    assert!(
+        lab.path("first.done").exists(),
+        "the running task was cut short:\n{stdout}"
+    );
+    assert!(!lab.path("second.done").exists(), "{stdout}");
+    assert!(
+        lab.path("rolled.back").exists() && lab.path("rolled.back.2").exists(),
+        "{stdout}"
+    );
+    assert!(!lab.path("after.done").exists(), "{stdout}");
+    assert!(stdout.contains("interrupted by the operator"), "{stdout}");
+}

@@ -298,6 +298,40 @@ pub fn main() -> i32 {
     }
 }
 
+/// Ctrl-C and SIGTERM during a run: the first lets running tasks finish and fails the
+/// next ones (rescue and always still run: the bundled playbooks roll back); a second Ctrl-C
+/// aborts at once.
+extern "C" fn on_interrupt(_sig: libc::c_int) {
+    use std::sync::atomic::Ordering;
+    if crate::execute::INTERRUPTED.swap(true, Ordering::SeqCst) {
+        const MSG: &[u8] = b"\nInterrupted again: aborting now.\n";
+        // SAFETY: write(2) and _exit(2) are async-signal-safe.
+        unsafe {
+            libc::write(2, MSG.as_ptr().cast(), MSG.len());
+            libc::_exit(130);
+        }
+    }
+    const MSG: &[u8] = b"\nInterrupted: the running tasks finish, the next ones fail so the playbook's rescue (its rollback) runs. Ctrl-C again aborts at once.\n";
+    // SAFETY: write(2) is async-signal-safe.
+    unsafe {
+        libc::write(2, MSG.as_ptr().cast(), MSG.len());
+    }
+}
+
+fn catch_interrupts() {
+    // SAFETY: installing a handler that only touches an atomic and calls write/_exit.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_interrupt as *const () as libc::sighandler_t,
+        );
+        libc::signal(
+            libc::SIGTERM,
+            on_interrupt as *const () as libc::sighandler_t,
+        );
+    }
+}
+
 /// Printing commands end quietly when their reader goes away (`hotplay doc | head`),
 /// as Unix tools do. Runs keep SIGPIPE ignored: a command that exits early must
 /// not kill hotplay while it writes to the command's stdin.
@@ -515,6 +549,7 @@ fn run(args: RunArgs, preflight: bool) -> i32 {
         listeners.push(j);
     }
     let listener = crate::report::journal::Tee(listeners);
+    catch_interrupts();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

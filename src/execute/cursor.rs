@@ -129,6 +129,15 @@ impl Cursor {
         }
     }
 
+    /// Whether any enclosing block is in its `rescue` or `always` part (a rollback's own
+    /// blocks included).
+    pub fn in_recovery(&self) -> bool {
+        self.stack
+            .iter()
+            .filter_map(|f| f.block.as_ref())
+            .any(|b| b.phase != Phase::Body)
+    }
+
     /// Whether the innermost block is in its `rescue` or `always` part.
     pub fn recovering(&self) -> bool {
         self.stack

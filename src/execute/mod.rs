@@ -47,6 +47,11 @@ impl Catalog for ModuleCatalog {
     }
 }
 
+/// Set by the CLI on the first Ctrl-C or SIGTERM: running tasks finish, and every later
+/// task fails as "interrupted" except inside `rescue`/`always`, so a playbook's rollback
+/// still runs (a second Ctrl-C aborts at once).
+pub static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// How a run ended, for the exit code.
 #[derive(Debug, Default)]
 pub struct RunSummary {

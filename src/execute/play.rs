@@ -759,8 +759,26 @@ impl<'a> Runner<'a> {
         let item_delegates = (task.loop_items.is_some() && task.attrs.delegate_to.is_some())
             .then(|| self.delegate_connections());
         let mut jobs = Vec::new();
+        let interrupted = super::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst);
         for h in &targets {
             let b = state.get(h);
+            if interrupted && !b.is_some_and(|b| b.cursor.in_recovery()) {
+                let mut out = TaskOutput {
+                    failed: true,
+                    status: Some(Status::Failed),
+                    ..Default::default()
+                };
+                out.result.insert("failed".into(), Value::Bool(true));
+                out.result.insert(
+                    "msg".into(),
+                    Value::String(
+                        "interrupted by the operator (Ctrl-C or SIGTERM): this task did not run"
+                            .into(),
+                    ),
+                );
+                jobs.push(Err((h.clone(), out)));
+                continue;
+            }
             let empty = Arc::new(VarMap::new());
             let vf = b
                 .map(|b| b.vars_files.clone())
