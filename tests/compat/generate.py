@@ -1473,6 +1473,63 @@ CASES += [
             - debug:
                 msg: "{{ playbook_dir.startswith('/') }} {{ inventory_dir == playbook_dir }}"
         """), out=['"msg": "role True r r"', '"msg": "True True"'], files_in={"roles/r/tasks/main.yml": "- debug:\n    msg: \"role {{ role_path.startswith('/') }} {{ role_path | basename }} {{ role_name }}\"\n"}),
+    dict(name="174-lookups-fileglob-lines-first-found", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "{{ query('fileglob', 'conf/*.conf') | map('basename') | sort | list }} {{ lookup('fileglob', 'conf/*.none', wantlist=True) }}"
+            - debug:
+                msg: "{{ query('lines', 'printf \\\"a\\\\nb\\\\n\\\"') | join(',') }}"
+            - debug:
+                msg: "{{ lookup('first_found', ['missing.yml', 'conf/b.conf']) | basename }} {{ query('first_found', ['nope1', 'nope2'], skip=True) }}"
+            - debug:
+                msg: "{{ item.0 }}-{{ item.1 }}"
+              with_nested:
+                - [x, y]
+                - [1, 2]
+            - debug:
+                msg: "together {{ query('together', [1, 2, 3], ['a', 'b']) }}"
+            - debug:
+                msg: "{{ query('dict', {'k': 'v'}) }} {{ query('indexed_items', ['p', 'q']) | map('join', ':') | list }}"
+            - debug:
+                msg: "{{ query('varnames', '^my_') | sort | join(',') }}"
+              vars:
+                my_a: 1
+                my_b: 2
+            - debug:
+                msg: "{{ lookup('csvfile', 'bob file=people.csv delimiter=, col=1') }} {{ lookup('ini', 'port section=db file=app.ini') }} {{ lookup('ini', 'nope section=db file=app.ini default=none') }}"
+        """), out=['"msg": "[\'a.conf\', \'b.conf\'] []"', '"msg": "a,b"', '"msg": "b.conf []"', '"msg": "x-1"', '"msg": "y-2"', '"msg": "together [[1, \'a\'], [2, \'b\'], [3, None]]"', '"msg": "[{\'key\': \'k\', \'value\': \'v\'}] [\'0:p\', \'1:q\']"', '"msg": "my_a,my_b"', '"msg": "42 3306 none"'], files_in={"files/conf/a.conf": "a\n", "files/conf/b.conf": "b\n", "files/conf/sub/c.conf": "c\n", "files/people.csv": "alice,41\nbob,42\n", "files/app.ini": "[web]\nport=80\n[db]\nport = 3306\n"}),
+    dict(name="175-include-apply-tags-and-banner-names", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            who: world
+          tasks:
+            - name: "hello {{ who }}"
+              debug:
+                msg: hi
+              tags: [T-1]
+            - include_tasks:
+                file: inc.yml
+                apply:
+                  tags: [T-1]
+              loop: [1, 2]
+              tags: [T-1]
+            - debug:
+                msg: untagged
+        """), args=["--tags", "T-1"], out=["TASK [hello world]", '"msg": "inc 1"', '"msg": "inc 2"'], not_out=['"msg": "untagged"'], files_in={"inc.yml": "- debug:\n    msg: \"inc {{ item }}\"\n"}),
+    dict(name="176-import-playbook-tags-vars", play=play("""
+        - import_playbook: child.yml
+          tags: [T-2]
+          vars:
+            greeting: hello
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: not this
+        """), args=["--tags", "T-2"], out=['"msg": "hello from the child"'], not_out=['"msg": "not this"'], files_in={"child.yml": "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug:\n        msg: \"{{ greeting }} from the child\"\n"}),
 ]
 
 

@@ -3,6 +3,7 @@
 //! `LOOKUPS`: a function from the terms and options to a list of values.
 
 use super::filters::{err, plain_string};
+use super::lookups_more as more;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, State};
 use std::cell::Cell;
@@ -19,6 +20,18 @@ const LOOKUPS: &[(&str, Lookup)] = &[
     ("vars", vars),
     ("items", items),
     ("list", items),
+    ("fileglob", more::fileglob),
+    ("first_found", more::first_found),
+    ("lines", more::lines),
+    ("random_choice", more::random_choice),
+    ("together", more::together),
+    ("nested", more::nested),
+    ("dict", more::dict),
+    ("indexed_items", more::indexed_items),
+    ("flattened", more::flattened),
+    ("varnames", more::varnames),
+    ("csvfile", more::csvfile),
+    ("ini", more::ini),
 ];
 
 pub fn register(env: &mut Environment<'static>, enabled: bool) {
@@ -67,7 +80,7 @@ fn dir_var(state: &State, name: &str) -> Option<PathBuf> {
 /// A controller file: absolute, or searched in the role (`role_path`), then the
 /// playbook's directory (`playbook_dir`), then the working directory, each in
 /// its `files/` or `templates/` subdirectory first.
-fn find(state: &State, kind: &str, name: &str) -> Result<PathBuf, Error> {
+pub(super) fn find(state: &State, kind: &str, name: &str) -> Result<PathBuf, Error> {
     let p = Path::new(name);
     if p.is_absolute() {
         return Ok(p.to_path_buf());
@@ -110,7 +123,7 @@ thread_local! {
 }
 
 /// The variables the calling template sees, for a template it looks up.
-fn variables(state: &State) -> Value {
+pub(super) fn variables(state: &State) -> Value {
     if let Some(v) = state.lookup("vars").filter(|v| v.kind() == ValueKind::Map) {
         return v;
     }

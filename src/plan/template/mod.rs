@@ -23,6 +23,7 @@ mod hotdb;
 mod jinja_tests;
 mod literal;
 mod lookups;
+mod lookups_more;
 mod methods;
 mod paths;
 pub mod pyjson;
