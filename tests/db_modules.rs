@@ -568,9 +568,18 @@ fn example_mysql_migrations_apply_and_restore() {
         "dump_dir": lab.path("dumps").display().to_string(),
     })
     .to_string();
+    // The password goes in a file (-e @file), never on hotplay's own command line.
+    lab.write("secrets.json", &vars);
     let go = |extra: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_hotplay"))
-            .args(["run", "ex/site.yml", "-i", "hosts.ini", "-e", &vars])
+            .args([
+                "run",
+                "ex/site.yml",
+                "-i",
+                "hosts.ini",
+                "-e",
+                "@secrets.json",
+            ])
             .args(extra)
             .current_dir(lab.dir.path())
             .env("NO_COLOR", "1")

@@ -1153,3 +1153,99 @@ fn lab_root_mbr_backup_drops_off_the_network_mid_upgrade() {
     );
     lab.down_and_check();
 }
+
+/// The step map of docs/playbooks.md (between its markers) is what the playbooks' tags say:
+/// every step ID of PROCEDURES.md with the playbooks and tasks that carry it. Regenerate
+/// with `HOTPLAY_WRITE_STEP_MAP=1 cargo test --test playbooks step_map`.
+#[test]
+fn step_map_in_docs_is_current() {
+    let steps = procedure_steps();
+    let mut books: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("playbooks"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yml"))
+        .collect();
+    books.sort();
+    let re = regex::Regex::new(r"^\s+(.*?)\tTAGS: \[([^\]]*)\]$").unwrap();
+    // step -> playbook -> task names (in order, without repeats)
+    let mut map: std::collections::BTreeMap<String, Vec<(String, Vec<String>)>> =
+        Default::default();
+    for pb in &books {
+        let out = hotplay()
+            .args(["run", "--list-tasks", "-i", "localhost,"])
+            .arg(playbook(pb))
+            .output()
+            .unwrap();
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let Some(c) = re.captures(line) else { continue };
+            let name = c[1].trim().to_string();
+            for tag in c[2].split(',').map(str::trim) {
+                if !steps.contains(tag) {
+                    continue;
+                }
+                let e = map.entry(tag.to_string()).or_default();
+                if e.last().map(|(p, _)| p != pb).unwrap_or(true) {
+                    e.push((pb.clone(), Vec::new()));
+                }
+                let names = &mut e.last_mut().unwrap().1;
+                if !names.contains(&name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+    }
+    let order = |s: &String| {
+        let fam = s.split('-').next().unwrap_or("").to_string();
+        let n: u32 = s
+            .rsplit('-')
+            .next()
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
+        (fam, n, s.clone())
+    };
+    let mut ids: Vec<&String> = steps.iter().collect();
+    ids.sort_by_key(|s| order(s));
+    let mut table =
+        String::from("| Step | Playbook | Tasks (as `--list-tasks` names them) |\n|---|---|---|\n");
+    for id in ids {
+        let Some(entries) = map.get(id) else {
+            panic!("step {id} has no task");
+        };
+        for (pb, names) in entries {
+            let shown: Vec<String> = names
+                .iter()
+                .take(3)
+                .map(|n| n.replace('|', "\\|"))
+                .collect();
+            let more = if names.len() > 3 {
+                format!(" (+{} more)", names.len() - 3)
+            } else {
+                String::new()
+            };
+            table.push_str(&format!("| {id} | `{pb}` | {}{more} |\n", shown.join("; ")));
+        }
+    }
+    let docs = Path::new(ROOT).join("docs/playbooks.md");
+    let text = std::fs::read_to_string(&docs).unwrap();
+    let (start, end) = (
+        "<!-- step map: generated -->\n",
+        "<!-- end of step map -->\n",
+    );
+    let a = text
+        .find(start)
+        .expect("docs/playbooks.md lacks the step map's start marker")
+        + start.len();
+    let b = text
+        .find(end)
+        .expect("docs/playbooks.md lacks the step map's end marker");
+    if std::env::var_os("HOTPLAY_WRITE_STEP_MAP").is_some() {
+        std::fs::write(&docs, format!("{}{}{}", &text[..a], table, &text[b..])).unwrap();
+        return;
+    }
+    assert_eq!(
+        &text[a..b],
+        table,
+        "docs/playbooks.md's step map is stale: HOTPLAY_WRITE_STEP_MAP=1 cargo test --test playbooks step_map"
+    );
+}
