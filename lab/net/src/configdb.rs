@@ -17,9 +17,13 @@ pub const CLOUD_PASSWORD: &str = "Lab-cloud-9kq2";
 pub fn start_mariadb(st: &mut State, h: &Host, server_id: u32, binlog: bool) -> Result<(), String> {
     let hd = st.host_dir(&h.name);
     mkdir(&hd.join("run/mysqld"))?;
+    // Each server's temporary files in its own host's /run: the machine's /tmp is shared by
+    // every lab host (and by two bootstraps at once, which then lose each other's files).
+    mkdir(&hd.join("run/mysqld/tmp"))?;
     run(in_host(h.holder_pid, "mariadb-install-db").args([
         "--no-defaults",
         "--datadir=/var/lib/mysql",
+        "--tmpdir=/run/mysqld/tmp",
         "--user=root",
         "--skip-test-db",
         "--auth-root-authentication-method=socket",
@@ -28,6 +32,7 @@ pub fn start_mariadb(st: &mut State, h: &Host, server_id: u32, binlog: bool) -> 
     cmd.args([
         "--no-defaults",
         "--datadir=/var/lib/mysql",
+        "--tmpdir=/run/mysqld/tmp",
         "--socket=/run/mysqld/mysqld.sock",
         "--port=3306",
         "--pid-file=/run/mysqld/mysqld.pid",
