@@ -7,6 +7,7 @@ mod extra_vars;
 mod lab;
 mod listing;
 mod prompt;
+mod resume;
 mod vault;
 
 use crate::execute::connection::become_wrap::Secret;
@@ -51,6 +52,9 @@ pub enum Command {
     Lab(lab::LabArgs),
     /// Past runs from the run journal: who, when, what, outcome; one run's changes.
     Audit(audit::AuditArgs),
+    /// Continue a failed, interrupted or killed run from each host's first unfinished task,
+    /// with the results of the finished ones restored from the run journal.
+    Resume(resume::ResumeArgs),
     /// Preflight: a playbook's `preflight` and `always` tasks in check mode, as a table per
     /// host (OK, WARN, FAIL with the reason); exit 2 on a FAIL. Takes run's options.
     Check(Box<RunArgs>),
@@ -171,6 +175,14 @@ pub struct RunArgs {
     /// Write no run journal.
     #[arg(long = "no-journal", conflicts_with = "journal")]
     pub no_journal: bool,
+    /// The arguments after `run`, for the journal (`hotplay resume` runs them again).
+    #[arg(skip)]
+    pub argv: Vec<String>,
+    /// `hotplay resume`: outcomes to restore, and the run they come from.
+    #[arg(skip)]
+    pub replay: Option<Arc<crate::execute::resume::ReplayLog>>,
+    #[arg(skip)]
+    pub resumed_from: Option<String>,
     #[command(flatten)]
     pub vault: vault::VaultOpts,
 }
@@ -264,7 +276,11 @@ pub fn main() -> i32 {
         quiet_on_closed_stdout();
     }
     match cli.command {
-        Command::Run(args) => run(*args, false),
+        Command::Run(mut args) => {
+            args.argv = argv[2..].to_vec();
+            run(*args, false)
+        }
+        Command::Resume(args) => resume::main(args),
         Command::Check(mut args) => {
             args.check = true;
             args.tags.push("preflight".into());
@@ -461,6 +477,7 @@ fn run(args: RunArgs, preflight: bool) -> i32 {
         gather_by_default: cfg.gather_by_default(),
         any_errors_fatal: cfg.any_errors_fatal(),
         host_pattern_mismatch: cfg.host_pattern_mismatch(),
+        replay: args.replay.clone(),
     };
     let templar = Arc::new(Templar::new());
     let loader = Loader {
@@ -537,6 +554,13 @@ fn run(args: RunArgs, preflight: bool) -> i32 {
             tags: args.tags.clone(),
             check: args.check,
             extra_vars: args.extra_vars.clone(),
+            argv: args.argv.clone(),
+            playbook_sha256: args
+                .playbooks
+                .iter()
+                .map(|p| resume::file_sha256(p).unwrap_or_default())
+                .collect(),
+            resumed_from: args.resumed_from.clone(),
             ..Default::default()
         };
         match crate::report::journal::Journal::create(&root, record) {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
@@ -83,6 +83,14 @@ pub enum Event {
         message: String,
     },
     NoMoreHosts,
+    /// A task's outcome on one host as the play runner applied it: what the journal keeps
+    /// so `hotplay resume` can restore it instead of running the task again.
+    TaskDone(Box<super::resume::TaskRecord>),
+    /// A task done in the run being resumed: its result restored from the journal.
+    Replayed {
+        host: String,
+        status: Status,
+    },
     Recap {
         hosts: Vec<(String, HostStats)>,
     },

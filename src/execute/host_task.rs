@@ -32,8 +32,9 @@ pub struct TaskRun<'a> {
     pub item_delegates: Option<Arc<crate::execute::module::Peers>>,
 }
 
-/// What came of it, for the play runner to apply.
-#[derive(Debug, Default)]
+/// What came of it, for the play runner to apply (and the journal to keep for `resume`).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct TaskOutput {
     pub status: Option<Status>,
     pub result: VarMap,

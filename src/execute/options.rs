@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub any_errors_fatal: bool,
     /// ansible.cfg host_pattern_mismatch: warning, error or ignore.
     pub host_pattern_mismatch: String,
+    /// `hotplay resume`: the earlier run's outcomes to restore instead of running again.
+    pub replay: Option<std::sync::Arc<super::resume::ReplayLog>>,
 }
 
 impl Default for RunOptions {
@@ -67,6 +69,7 @@ impl Default for RunOptions {
             gather_by_default: true,
             any_errors_fatal: false,
             host_pattern_mismatch: "warning".into(),
+            replay: None,
         }
     }
 }

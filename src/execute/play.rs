@@ -7,6 +7,7 @@ use super::events::{Event, HostStats, Listener, Status};
 use super::host_task::{TaskOutput, TaskRun, error_at};
 use super::module::VarMap;
 use super::options::RunOptions;
+use super::resume::Outcome;
 use super::{connections, tags};
 use crate::parse::inventory::Inventory;
 use crate::parse::{Kind, Node, Span};
@@ -48,6 +49,37 @@ struct BatchHost {
     rescue_vars: Arc<VarMap>,
 }
 
+/// One host's share of a task step.
+enum Job {
+    /// Restored from the journal of the run being resumed.
+    Replayed(String, TaskOutput),
+    /// Failed before it could start (interrupted, no connection).
+    Failed(String, TaskOutput),
+    Run(Box<HostJob>),
+}
+
+struct HostJob {
+    host: String,
+    ctx: Arc<Context>,
+    conn: Arc<dyn Connection>,
+    delegated: Option<String>,
+    search: Vec<PathBuf>,
+    peers: Arc<crate::execute::module::Peers>,
+    item_delegates: Option<Arc<crate::execute::module::Peers>>,
+}
+
+fn failed_output(msg: &str) -> TaskOutput {
+    let mut out = TaskOutput {
+        failed: true,
+        status: Some(Status::Failed),
+        ..Default::default()
+    };
+    out.result.insert("failed".into(), Value::Bool(true));
+    out.result
+        .insert("msg".into(), Value::String(msg.to_string()));
+    out
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum PlayEnd {
     Continue,
@@ -67,6 +99,8 @@ pub struct Runner<'a> {
     pub conns: connections::Pool,
     pub start_at: Option<String>,
     include_cache: HashMap<String, Arc<Vec<Item>>>,
+    /// `hotplay resume`: each host's outcomes from the earlier run, still to restore.
+    replay: Option<super::resume::ReplayLog>,
 }
 
 /// Everything of the play every context needs.
@@ -114,6 +148,7 @@ impl<'a> Runner<'a> {
             conns: connections::Pool::default(),
             start_at: options.start_at_task.clone(),
             include_cache: HashMap::new(),
+            replay: options.replay.as_deref().cloned(),
         }
     }
 
@@ -762,21 +797,24 @@ impl<'a> Runner<'a> {
         let interrupted = super::INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst);
         for h in &targets {
             let b = state.get(h);
+            if let Some(out) = self.replay.as_ref().and_then(|r| {
+                r.next_output(
+                    h,
+                    &task.display_name(),
+                    &task.span.to_string(),
+                    task.is_handler,
+                )
+            }) {
+                jobs.push(Job::Replayed(h.clone(), out.clone()));
+                continue;
+            }
             if interrupted && !b.is_some_and(|b| b.cursor.in_recovery()) {
-                let mut out = TaskOutput {
-                    failed: true,
-                    status: Some(Status::Failed),
-                    ..Default::default()
-                };
-                out.result.insert("failed".into(), Value::Bool(true));
-                out.result.insert(
-                    "msg".into(),
-                    Value::String(
-                        "interrupted by the operator (Ctrl-C or SIGTERM): this task did not run"
-                            .into(),
+                jobs.push(Job::Failed(
+                    h.clone(),
+                    failed_output(
+                        "interrupted by the operator (Ctrl-C or SIGTERM): this task did not run",
                     ),
-                );
-                jobs.push(Err((h.clone(), out)));
+                ));
                 continue;
             }
             let empty = Arc::new(VarMap::new());
@@ -792,14 +830,7 @@ impl<'a> Runner<'a> {
             let (conn, delegated) = match conn {
                 Ok(c) => c,
                 Err(msg) => {
-                    let mut out = TaskOutput {
-                        failed: true,
-                        status: Some(Status::Failed),
-                        ..Default::default()
-                    };
-                    out.result.insert("failed".into(), Value::Bool(true));
-                    out.result.insert("msg".into(), Value::String(msg));
-                    jobs.push(Err((h.clone(), out)));
+                    jobs.push(Job::Failed(h.clone(), failed_output(&msg)));
                     continue;
                 }
             };
@@ -809,15 +840,15 @@ impl<'a> Runner<'a> {
             }
             search.push(task.dir.clone());
             search.push(scope.play.dir.clone());
-            jobs.push(Ok((
-                h.clone(),
+            jobs.push(Job::Run(Box::new(HostJob {
+                host: h.clone(),
                 ctx,
                 conn,
                 delegated,
                 search,
-                peers.clone(),
-                item_delegates.clone(),
-            )));
+                peers: peers.clone(),
+                item_delegates: item_delegates.clone(),
+            })));
         }
         let options = self.options;
         let listener = self.listener;
@@ -825,7 +856,14 @@ impl<'a> Runner<'a> {
         let mut results: Vec<(String, TaskOutput)> = futures::stream::iter(jobs)
             .map(|job| async move {
                 match job {
-                    Err((h, out)) => {
+                    Job::Replayed(h, out) => {
+                        listener.event(&Event::Replayed {
+                            host: h.clone(),
+                            status: out.status.unwrap_or(Status::Ok),
+                        });
+                        (h, out)
+                    }
+                    Job::Failed(h, out) => {
                         listener.event(&Event::HostResult(super::events::HostResult {
                             host: h.clone(),
                             delegated_to: None,
@@ -839,7 +877,16 @@ impl<'a> Runner<'a> {
                         }));
                         (h, out)
                     }
-                    Ok((h, ctx, conn, delegated, search, peers, item_delegates)) => {
+                    Job::Run(j) => {
+                        let HostJob {
+                            host: h,
+                            ctx,
+                            conn,
+                            delegated,
+                            search,
+                            peers,
+                            item_delegates,
+                        } = *j;
                         let run = TaskRun {
                             task,
                             host: &h,
@@ -949,8 +996,57 @@ impl<'a> Runner<'a> {
         Ok((conn, delegate))
     }
 
-    /// Applies one host's result: stats, register, facts, notifications, includes, failure.
+    /// Applies one host's result and tells the journal what it did, for `resume`.
     fn apply(
+        &mut self,
+        task: &Arc<Task>,
+        host: &str,
+        out: TaskOutput,
+        state: &mut IndexMap<String, BatchHost>,
+        scope: &PlayScope,
+        batch: &[String],
+    ) {
+        let (name, path) = (task.display_name(), task.span.to_string());
+        if let Some(r) = &mut self.replay {
+            r.consume(host, &name, &path, task.is_handler);
+        }
+        // A templated no_log counts as on: the journal errs on the side of keeping nothing.
+        let no_log = task
+            .attrs
+            .no_log
+            .as_ref()
+            .is_some_and(|n| crate::plan::ansible_bool(&n.to_json()) != Some(false));
+        let message = (out.failed || out.unreachable)
+            .then(|| out.result.get("msg").and_then(Value::as_str))
+            .flatten()
+            .map(|m| m.lines().next().unwrap_or_default().to_string());
+        let kept = (!no_log).then(|| out.clone());
+        let before = self.stats.get(host).cloned().unwrap_or_default();
+        self.apply_outcome(task, host, out, state, scope, batch);
+        let after = self.stats.get(host).cloned().unwrap_or_default();
+        let outcome = if after.unreachable > before.unreachable {
+            Outcome::Unreachable
+        } else if after.failed > before.failed {
+            Outcome::Failed
+        } else if after.rescued > before.rescued {
+            Outcome::Rescued
+        } else {
+            Outcome::Done
+        };
+        self.listener
+            .event(&Event::TaskDone(Box::new(super::resume::TaskRecord {
+                host: host.to_string(),
+                task: name,
+                path,
+                handler: task.is_handler,
+                outcome,
+                message,
+                output: kept,
+            })));
+    }
+
+    /// Applies one host's result: stats, register, facts, notifications, includes, failure.
+    fn apply_outcome(
         &mut self,
         task: &Arc<Task>,
         host: &str,
@@ -1126,7 +1222,7 @@ impl<'a> Runner<'a> {
                             verbose_always: false,
                             action: "include".into(),
                         }));
-                    self.apply(task, host, failed, state, scope, _batch);
+                    self.apply_outcome(task, host, failed, state, scope, _batch);
                     return;
                 }
             }

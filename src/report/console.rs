@@ -293,6 +293,21 @@ impl Listener for Console {
                 eprintln!("{}", self.paint(Style::new().magenta().bright(), &text));
             }
             Event::NoMoreHosts => self.banner("NO MORE HOSTS LEFT"),
+            Event::TaskDone(_) => {}
+            Event::Replayed { host, status } => {
+                let word = match status {
+                    Status::Changed => "changed",
+                    Status::Skipped => "skipping",
+                    Status::Failed => "failed",
+                    _ => "ok",
+                };
+                self.line(&self.paint(
+                    Style::new().dim(),
+                    &format!(
+                        "{word}: [{host}] (done in the resumed run: restored from its journal)"
+                    ),
+                ));
+            }
             Event::Recap { hosts } => self.recap(hosts),
         }
     }

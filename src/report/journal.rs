@@ -38,6 +38,18 @@ pub struct RunRecord {
     pub failures: u32,
     #[serde(default)]
     pub recap: Vec<(String, HostStats)>,
+    /// The run's own arguments (after `run`), for `hotplay resume`; an argument that held
+    /// a secret is left out (`secret_args` says so) and must be given again.
+    #[serde(default)]
+    pub argv: Vec<String>,
+    #[serde(default)]
+    pub secret_args: bool,
+    /// sha256 of each playbook file as it ran.
+    #[serde(default)]
+    pub playbook_sha256: Vec<String>,
+    /// The run this one resumed.
+    #[serde(default)]
+    pub resumed_from: Option<String>,
 }
 
 /// The default journal root.
@@ -125,6 +137,9 @@ impl Journal {
             .iter()
             .map(|e| crate::parse::secrets::redact(e).into_owned())
             .collect();
+        let (argv, dropped) = without_secrets(&record.argv);
+        record.argv = argv;
+        record.secret_args = dropped;
         let events = private_file(&dir.join("events.jsonl"))?;
         let j = Journal {
             dir,
@@ -186,13 +201,56 @@ impl Listener for Journal {
             return;
         };
         m.insert("time".into(), serde_json::Value::String(now()));
-        let Ok(line) = serde_json::to_string(&m) else {
+        let Some(mut line) = serde_json::to_string(&m).ok() else {
             return;
         };
+        let mut masked = crate::parse::secrets::redact(&line).into_owned();
+        if masked != line && matches!(e, Event::TaskDone(_)) {
+            // An output with a secret in it is not kept (resume runs that task again).
+            m.insert("output".into(), serde_json::Value::Null);
+            m.insert("redacted".into(), serde_json::Value::Bool(true));
+            line = serde_json::to_string(&m).unwrap_or_default();
+            masked = crate::parse::secrets::redact(&line).into_owned();
+        }
         if let Ok(mut f) = self.events.lock() {
-            let _ = writeln!(f, "{}", crate::parse::secrets::redact(&line));
+            let _ = writeln!(f, "{masked}");
         }
     }
+}
+
+/// The arguments with every one that holds a secret left out (with its option's name,
+/// for `-e SECRET`); true when one was.
+fn without_secrets(argv: &[String]) -> (Vec<String>, bool) {
+    let mut out: Vec<String> = Vec::new();
+    let mut dropped = false;
+    for a in argv {
+        if crate::parse::secrets::redact(a) == *a {
+            out.push(a.clone());
+            continue;
+        }
+        dropped = true;
+        let takes_value = out.last().is_some_and(|p| {
+            matches!(
+                p.as_str(),
+                "-e" | "--extra-vars"
+                    | "-i"
+                    | "--inventory"
+                    | "-l"
+                    | "--limit"
+                    | "-u"
+                    | "--user"
+                    | "--become-user"
+                    | "--vault-id"
+                    | "--start-at-task"
+                    | "-t"
+                    | "--tags"
+            )
+        });
+        if takes_value {
+            out.pop();
+        }
+    }
+    (out, dropped)
 }
 
 /// Every run under `root`, oldest first.
@@ -232,6 +290,25 @@ impl Listener for Tee<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_arguments_are_left_out() {
+        crate::parse::secrets::remember("Sekr1t-journal-arg");
+        let argv: Vec<String> = [
+            "site.yml",
+            "-e",
+            "pw=Sekr1t-journal-arg",
+            "-e",
+            "x=1",
+            "--extra-vars=pw=Sekr1t-journal-arg",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (out, dropped) = without_secrets(&argv);
+        assert!(dropped);
+        assert_eq!(out, ["site.yml", "-e", "x=1"]);
+    }
 
     #[test]
     fn utc_times() {

@@ -24,6 +24,10 @@ impl Default for JsonLines {
 
 impl Listener for JsonLines {
     fn event(&self, e: &Event) {
+        // Kept for the journal only: a whole task output per host.
+        if matches!(e, Event::TaskDone(_)) {
+            return;
+        }
         let Ok(line) = serde_json::to_string(e) else {
             return;
         };
