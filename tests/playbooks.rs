@@ -1154,6 +1154,87 @@ fn lab_root_mbr_backup_drops_off_the_network_mid_upgrade() {
     lab.down_and_check();
 }
 
+/// The controller dies (SIGKILL) while it waits for the VIP to move at the HA switch;
+/// `hotplay resume` restores what was done (the dump, the SQL, the backup's upgrade, the
+/// switch started) and finishes the upgrade without running any of it again.
+#[test]
+fn lab_root_mbr_killed_at_the_ha_switch_then_resumed() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up("mbrres", "master-backup", "10.79.0.0/24");
+    packages(&lab, &[], &[SERVER_256, JDK8]);
+    let journal = lab.dir.join("journal");
+    let log = lab.dir.join("run.log");
+    let mut child = hotplay()
+        .arg("run")
+        .arg(playbook("master_backup_rolling.yml"))
+        .arg("-i")
+        .arg(lab.dir.join("inventory.ini"))
+        .args(["-e", "target_version=2.5.6"])
+        .env("HOTPLAY_JOURNAL_DIR", &journal)
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("TASK [MBR-4 the VIP moves to hotdb2")
+    {
+        assert!(start.elapsed().as_secs() < 180, "MBR-4 never came");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let resumed = hotplay()
+        .args(["resume", "last", "--yes"])
+        .env("HOTPLAY_JOURNAL_DIR", &journal)
+        .output()
+        .unwrap();
+    let out = text(&resumed);
+    assert!(resumed.status.success(), "{out}");
+    assert!(
+        out.contains("which did not finish (killed or lost)"),
+        "{out}"
+    );
+    // The last restored task is MBR-4's keepalived stop (in tasks/keepalived.yml) or, when
+    // the kill came a moment later, the VIP wait itself.
+    assert!(
+        out.contains("(the last: 'keepalived stop on hotdb1")
+            || out.contains("(the last: 'MBR-4 the VIP moves"),
+        "{out}"
+    );
+    // Everything before the kill was restored, not run again (the SQL would fail twice).
+    let before_kill = out
+        .split("TASK [MBR-4 the VIP moves to hotdb2")
+        .next()
+        .unwrap_or_default();
+    assert!(before_kill.contains("TASK [C-SQL"), "{out}");
+    for line in before_kill.lines() {
+        if line.starts_with("ok: [") || line.starts_with("changed: [") {
+            assert!(line.contains("restored from its journal"), "{line}\n{out}");
+        }
+    }
+    let s = lab.status();
+    assert_eq!(s["healthy"], true, "{s:#}");
+    assert_eq!(s["vip_holder"], "hotdb2", "{s:#}");
+    for h in ["hotdb1", "hotdb2"] {
+        assert!(
+            version_of(&lab, h, "hotdb-server").starts_with("2.5.6"),
+            "{s:#}"
+        );
+        // One kept copy each: nothing was moved twice.
+        assert_eq!(
+            ssh(&lab, h, "ls -d /usr/local/hotdb/hotdb_server_25*")
+                .lines()
+                .count(),
+            1
+        );
+    }
+    assert_eq!(s["schema"][0][1], "2.5.6", "{s:#}");
+    lab.down_and_check();
+}
+
 /// The step map of docs/playbooks.md (between its markers) is what the playbooks' tags say:
 /// every step ID of PROCEDURES.md with the playbooks and tasks that carry it. Regenerate
 /// with `HOTPLAY_WRITE_STEP_MAP=1 cargo test --test playbooks step_map`.

@@ -65,7 +65,12 @@ fn records(root: &Path, id: &str) -> Result<Vec<TaskRecord>, String> {
 }
 
 fn describe(r: &TaskRecord) -> String {
-    format!("'{}' ({})", r.task, r.path)
+    let name = if r.shown.is_empty() {
+        &r.task
+    } else {
+        &r.shown
+    };
+    format!("'{name}' ({})", r.path)
 }
 
 /// The preview: one paragraph per host.

@@ -1021,6 +1021,7 @@ impl<'a> Runner<'a> {
             .flatten()
             .map(|m| m.lines().next().unwrap_or_default().to_string());
         let kept = (!no_log).then(|| out.clone());
+        let shown = self.rendered_name(scope, task, host, state);
         let before = self.stats.get(host).cloned().unwrap_or_default();
         self.apply_outcome(task, host, out, state, scope, batch);
         let after = self.stats.get(host).cloned().unwrap_or_default();
@@ -1037,6 +1038,7 @@ impl<'a> Runner<'a> {
             .event(&Event::TaskDone(Box::new(super::resume::TaskRecord {
                 host: host.to_string(),
                 task: name,
+                shown,
                 path,
                 handler: task.is_handler,
                 outcome,

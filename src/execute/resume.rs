@@ -27,6 +27,9 @@ pub struct TaskRecord {
     pub host: String,
     /// The task's name as shown and its place (`file:line:col`): together, which task it was.
     pub task: String,
+    /// The name as the banner showed it (templated), for people.
+    #[serde(default)]
+    pub shown: String,
     pub path: String,
     pub handler: bool,
     pub outcome: Outcome,
@@ -148,6 +151,7 @@ mod tests {
         TaskRecord {
             host: host.into(),
             task: task.into(),
+            shown: task.into(),
             path: format!("site.yml:{}:3", task.len()),
             handler: false,
             outcome,
