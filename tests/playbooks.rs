@@ -6,123 +6,11 @@
 
 mod common;
 use common::netlab::{NetLab, component, hotplay, is_root, text};
-use serde_json::Value;
+use common::upgrade::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn playbook(name: &str) -> PathBuf {
-    Path::new(ROOT).join("playbooks").join(name)
-}
-
-/// Runs a bundled playbook against the lab's inventory.
-fn run(lab: &NetLab, name: &str, extra: &[&str]) -> Output {
-    hotplay()
-        .arg("run")
-        .arg(playbook(name))
-        .arg("-i")
-        .arg(lab.dir.join("inventory.ini"))
-        .args(extra)
-        .env("HOTPLAY_JOURNAL_DIR", lab.dir.join("journal"))
-        .output()
-        .expect("run hotplay")
-}
-
-/// The target packages (and any variant options) into the lab's package directory.
-fn packages(lab: &NetLab, opts: &[&str], names: &[&str]) {
-    let out = hotplay()
-        .args(["lab", "packages", "--out"])
-        .arg(lab.dir.join("packages"))
-        .args(opts)
-        .args(names)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "lab packages: {}", text(&out));
-}
-
-/// Adds `conf/sim.properties` (simulator faults) to a component's package, as a vendor
-/// package that misbehaves after the upgrade would; the .md5 is rewritten to match.
-fn package_with_fault(lab: &NetLab, name: &str, props: &str) {
-    let dir = lab.dir.join("packages");
-    let work = lab.dir.join("repack");
-    std::fs::create_dir_all(&work).unwrap();
-    // hotdb-server-2.5.6-ga-... unpacks to hotdb-server/, hotdb-backup-2.1-... to hotdb-backup/.
-    let top: String = name.splitn(3, '-').take(2).collect::<Vec<_>>().join("-");
-    let sh = format!(
-        "set -e; cd {w}; tar -xzf {d}/{n}; printf '%s\\n' '{p}' > {top}/conf/sim.properties; \
-         tar -czf {d}/{n} {top}; cd {d}; md5sum {n} > {n}.md5; rm -rf {w}",
-        w = work.display(),
-        d = dir.display(),
-        n = name,
-        p = props
-    );
-    let out = Command::new("sh").args(["-c", &sh]).output().unwrap();
-    assert!(out.status.success(), "repack: {}", text(&out));
-}
-
-/// A shell command on a lab host, over its sshd.
-fn ssh(lab: &NetLab, host: &str, cmd: &str) -> String {
-    let out = Command::new("ssh")
-        .arg("-F")
-        .arg(lab.dir.join("ssh_config"))
-        .arg(host)
-        .arg(cmd)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "ssh {host} {cmd}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// What an upgrade may change: every file of the install bases and keepalived configs of
-/// the compute nodes (not logs, pid files or the trial's activation time) and both config
-/// DBs' contents.
-fn fingerprint(lab: &NetLab) -> String {
-    fingerprint_hosts(lab, &["hotdb1", "hotdb2"])
-}
-
-fn fingerprint_hosts(lab: &NetLab, hosts: &[&str]) -> String {
-    let mut all = String::new();
-    for &h in hosts {
-        all += &ssh(
-            lab,
-            h,
-            "find /usr/local/hotdb /usr/local/jdk8 /etc/keepalived -type f 2>/dev/null \
-             | grep -v -e /logs/ -e /run/ -e /HotDB-TEMP/ -e keys/activation | sort | xargs md5sum",
-        );
-        all += &ssh(lab, h, "find /usr/local/hotdb -maxdepth 1 | sort");
-    }
-    all += &ssh(
-        lab,
-        "configdb",
-        "mariadb-dump --socket=/run/mysqld/mysqld.sock -uroot --skip-dump-date --routines \
-         --databases hotdb_config hotdb_cloud_config",
-    );
-    all
-}
-
-/// Fingerprints must match; on a difference only the differing lines are shown.
-fn assert_same(before: &str, after: &str, what: &str) {
-    if before == after {
-        return;
-    }
-    let b: BTreeSet<&str> = before.lines().collect();
-    let a: BTreeSet<&str> = after.lines().collect();
-    let gone: Vec<&&str> = b.difference(&a).take(20).collect();
-    let new: Vec<&&str> = a.difference(&b).take(20).collect();
-    panic!("{what}\nonly before: {gone:#?}\nonly after: {new:#?}");
-}
-
-fn traffic(lab: &NetLab) -> Value {
-    // The generator writes its counts every 100 ms.
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let t = std::fs::read_to_string(lab.dir.join("traffic.json")).unwrap();
-    serde_json::from_str(&t).unwrap_or_else(|e| panic!("{e}: {t}"))
-}
-
-const SERVER_256: &str = "hotdb-server-2.5.6-ga-20200918.tar.gz";
-const JDK8: &str = "OpenJDK8U-jdk_x64_linux_hotspot_8u252b09.tar.gz";
 
 #[test]
 fn lab_root_mbr_253_to_256_check_then_upgrade_under_traffic_then_nothing_to_do() {
@@ -459,29 +347,6 @@ fn lab_root_demo_runs_the_rolling_upgrade_under_traffic() {
     lab.down_and_check();
 }
 
-/// The version the lab's status shows for a component of a host (`2.5.4-20190812`).
-fn version_of(lab: &NetLab, host: &str, comp: &str) -> String {
-    let s = lab.status();
-    component(&s, host, comp)["version"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn ok(o: &Output) -> String {
-    let t = text(o);
-    assert!(o.status.success(), "{t}");
-    t
-}
-
-fn failed(o: &Output) -> String {
-    let t = text(o);
-    assert!(!o.status.success(), "{t}");
-    t
-}
-
-const SERVER_254: &str = "hotdb-server-2.5.4-ga-20190812.tar.gz";
-
 #[test]
 fn lab_root_s_249_to_254_multi_hop_then_a_failed_start_rolls_back_then_256() {
     assert!(is_root(), "the lab tests need root (CI runs as root)");
@@ -546,24 +411,6 @@ fn lab_root_s_249_to_254_multi_hop_then_a_failed_start_rolls_back_then_256() {
         "{out}"
     );
     lab.down_and_check();
-}
-
-/// A single node's install files (not the failed one kept aside, the uploaded packages or
-/// OpenJDK 8) and its config DB.
-fn fingerprint_single(lab: &NetLab) -> String {
-    let mut all = ssh(
-        lab,
-        "hotdb1",
-        "find /usr/local/hotdb -type f | grep -v -e /logs/ -e /run/ -e /HotDB-TEMP/ -e keys/activation \
-         -e _failed_ -e /usr/local/hotdb/packages | sort | xargs md5sum",
-    );
-    all += &ssh(
-        lab,
-        "configdb",
-        "mariadb-dump --socket=/run/mysqld/mysqld.sock -uroot --skip-dump-date --routines \
-         --databases hotdb_config hotdb_cloud_config",
-    );
-    all
 }
 
 #[test]
@@ -652,11 +499,6 @@ fn lab_root_mbr_refuses_unsafe_sql_then_mbs_249_to_254_then_sql_failure_rolls_ba
     }
     lab.down_and_check();
 }
-
-const MGMT_251: &str = "hotdb-management-2.5.1-ga-20190830.tar.gz";
-const MGMT_256: &str = "hotdb-management-2.5.6-ga-20200918.tar.gz";
-const BACKUP_21: &str = "hotdb-backup-2.1-20200611.tar.gz";
-const LISTENER_002: &str = "hotdb-listener-0.0.2-linux.tar.gz";
 
 #[test]
 fn lab_root_mp_bk_ls_upgrades_and_rollbacks() {

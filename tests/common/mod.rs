@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod netlab;
+pub mod upgrade;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
