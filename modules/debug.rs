@@ -55,6 +55,10 @@ impl Module for Debug {
             };
             let value = match h.templar.render_value(&template, h.vars) {
                 Ok(v) => v,
+                // With -v Ansible says why.
+                Err(e) if h.verbosity > 0 => {
+                    Value::String(format!("VARIABLE IS NOT DEFINED!: {}", e.message))
+                }
                 Err(_) => Value::String("VARIABLE IS NOT DEFINED!".into()),
             };
             return Ok(Outcome::ok()

@@ -982,10 +982,14 @@ pub async fn write_decided(
     }
     o.changed = true;
     if h.diff {
-        let (bh, ah) = opts
+        let (mut bh, ah) = opts
             .diff_headers
             .clone()
             .unwrap_or_else(|| (format!("before: {dest}"), format!("after: {dest}")));
+        if !state.exists {
+            // Ansible names the destination only when it has one to read.
+            bh = "before".into();
+        }
         let before = if state.exists {
             diff_text(state.content.as_deref(), Some(state.size), "destination")
         } else {

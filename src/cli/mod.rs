@@ -395,6 +395,16 @@ fn run(args: RunArgs, preflight: bool) -> i32 {
         Ok(c) => c,
         Err(e) => return error(&e),
     };
+    if args.verbose > 0 && !preflight {
+        // As ansible-playbook's first line at -v.
+        match &cfg.file {
+            Some(p) => {
+                let p = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
+                println!("Using {} as config file", p.display());
+            }
+            None => println!("No config file found; using defaults"),
+        }
+    }
     if let Err(e) = args.vault.install(cfg.vault_password_file()) {
         return error(&e);
     }

@@ -10,9 +10,11 @@ pub fn unified(d: &Diff) -> String {
         d.before_header, d.after_header
     ));
     for group in text.grouped_ops(3) {
-        let hunk = similar::udiff::UnifiedDiffHunk::new(group, &text, false);
+        let hunk = similar::udiff::UnifiedDiffHunk::new(group, &text, true);
         out.push_str(&hunk.to_string());
     }
+    // ansible-core leaves a blank line after each diff.
+    out.push('\n');
     out
 }
 

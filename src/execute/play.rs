@@ -326,7 +326,6 @@ impl<'a> Runner<'a> {
             if end == PlayEnd::BreakRun
                 || (failed_now - failed_before == batch.len() && !batch.is_empty())
             {
-                self.listener.event(&Event::NoMoreHosts);
                 return Ok(PlayEnd::BreakRun);
             }
         }
@@ -731,6 +730,8 @@ impl<'a> Runner<'a> {
             if let Some(pct) = max_fail {
                 let failed = self.lost(batch);
                 if (failed as f64) * 100.0 / (batch.len() as f64) > pct {
+                    // The only case where ansible-core prints the banner.
+                    self.listener.event(&Event::NoMoreHosts);
                     return Ok(PlayEnd::BreakRun);
                 }
             }

@@ -14,6 +14,9 @@ pub struct Console {
     colour: bool,
     settings: ConsoleSettings,
     out: Mutex<Box<dyn Write + Send>>,
+    /// Includes of the current task not yet shown: (file, item, hosts). ansible-core
+    /// names each file once with all its hosts, after the task's results.
+    included: Mutex<Vec<(String, String, Vec<String>)>>,
 }
 
 /// What ansible.cfg's display settings ask of the output.
@@ -47,6 +50,7 @@ impl Console {
             colour: settings.colour.unwrap_or_else(console::colors_enabled),
             settings,
             out: Mutex::new(Box::new(std::io::stdout())),
+            included: Mutex::new(Vec::new()),
         }
     }
 
@@ -145,7 +149,12 @@ impl Console {
         if let (Some(serde_json::Value::String(path)), Status::Ok) =
             (r.result.get("include"), r.status)
         {
-            self.line(&format!("included: {path} for {}{item}", r.host));
+            if let Ok(mut pending) = self.included.lock() {
+                match pending.iter_mut().find(|(p, i, _)| p == path && *i == item) {
+                    Some((_, _, hosts)) => hosts.push(r.host.clone()),
+                    None => pending.push((path.clone(), item, vec![r.host.clone()])),
+                }
+            }
             return;
         }
         let show = r.verbose_always || self.verbosity > 0;
@@ -177,7 +186,9 @@ impl Console {
                 } else {
                     String::new()
                 };
-                self.line(&self.paint(cyan, &format!("skipping: {label}{item}{tail}")));
+                // ansible-core ends a skipped item's line with a space.
+                let pad = if is_item { " " } else { "" };
+                self.line(&self.paint(cyan, &format!("skipping: {label}{item}{pad}{tail}")));
             }
             Status::Failed => {
                 let text = if is_item {
@@ -244,8 +255,30 @@ impl Console {
     }
 }
 
+impl Console {
+    fn show_included(&self) {
+        let pending = match self.included.lock() {
+            Ok(mut p) => std::mem::take(&mut *p),
+            Err(_) => return,
+        };
+        for (path, item, hosts) in pending {
+            self.line(&format!("included: {path} for {}{item}", hosts.join(", ")));
+        }
+    }
+}
+
+fn is_include(e: &Event) -> bool {
+    match e {
+        Event::ItemResult(r) | Event::HostResult(r) => r.result.get("include").is_some(),
+        _ => false,
+    }
+}
+
 impl Listener for Console {
     fn event(&self, e: &Event) {
+        if !is_include(e) {
+            self.show_included();
+        }
         match e {
             Event::PlaybookStart { .. } => {}
             Event::PlayStart { name, .. } => self.banner(&format!("PLAY [{name}]")),
@@ -286,13 +319,17 @@ impl Listener for Console {
                     &format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left)."),
                 ));
             }
-            Event::Diff { diff, .. } => self.line(diff.trim_end()),
+            Event::Diff { diff, .. } => self.line(diff.strip_suffix('\n').unwrap_or(diff)),
             Event::Warning { message } => {
                 let text = format!("[WARNING]: {message}");
                 let text = redact(&text);
                 eprintln!("{}", self.paint(Style::new().magenta().bright(), &text));
             }
-            Event::NoMoreHosts => self.banner("NO MORE HOSTS LEFT"),
+            // ansible-core 2.17 announces it twice (once per check that trips).
+            Event::NoMoreHosts => {
+                self.banner("NO MORE HOSTS LEFT");
+                self.banner("NO MORE HOSTS LEFT");
+            }
             Event::TaskDone(_) => {}
             Event::Replayed { host, status } => {
                 let word = match status {

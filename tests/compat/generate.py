@@ -18,6 +18,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 P = "- hosts: all\n  gather_facts: false\n"
 
 CASES = [
+    # Output formats users grep: a skipped item's line ends with a space; NO MORE HOSTS LEFT
+    # comes (twice) only when max_fail_percentage trips, not when every host failed.
+    dict(name="200-output-skipped-item-no-more-hosts", inventory="h1 ansible_connection=local\nh2 ansible_connection=local\n", play=P + "  max_fail_percentage: 0\n  tasks:\n    - debug: msg={{ item }}\n      loop: [1, 2]\n      when: item == 2\n    - fail: msg=x\n      when: inventory_hostname == 'h1'\n    - debug: msg=after\n", out=["skipping: [h1] => (item=1) \n", "NO MORE HOSTS LEFT *************************************************************\n\nNO MORE HOSTS LEFT"], not_out=['"msg": "after"']),
+    # --diff blocks: no before header for a new file, a blank line after each block, the
+    # missing-newline marker; one include line names every host that included the file.
+    dict(name="202-output-diff-blocks-and-included", inventory="h1 ansible_connection=local\nh2 ansible_connection=local\n", play=P + "  tasks:\n    - copy: content=\"a\\n\" dest=new-{{ inventory_hostname }}.txt\n      when: inventory_hostname == 'h1'\n    - copy: content=new dest=old.txt\n      when: inventory_hostname == 'h1'\n    - include_tasks: inc.yml\n", args=["--diff"], files_in={"old.txt": "old\n", "inc.yml": "- debug: msg=inc\n"}, out=["--- before\n+++ after: new-h1.txt\n@@ -0,0 +1 @@\n+a\n\nchanged: [h1]", "--- before: old.txt\n+++ after: old.txt\n@@ -1 +1 @@\n-old\n+new\n\\ No newline at end of file\n\nchanged: [h1]", "inc.yml for h1, h2\n"], files=["old.txt"]),
+    # -v: the config file line first; debug var says why a variable is not defined.
+    dict(name="203-output-verbose-config-and-undefined", play=P + "  vars:\n    d: {a: 1}\n  tasks:\n    - debug: var=nope\n    - debug: var=d.b\n", args=["-v"], out=["No config file found; using defaults\n", "\"nope\": \"VARIABLE IS NOT DEFINED!: 'nope' is undefined\"", "\"d.b\": \"VARIABLE IS NOT DEFINED!: 'dict object' has no attribute 'b'\""]),
+    dict(name="201-output-all-failed-no-banner", inventory="h1 ansible_connection=local\nh2 ansible_connection=local\n", play=P + "  tasks:\n    - fail: msg=x\n    - debug: msg=after\n" + P + "  tasks:\n    - debug: msg=p2\n", not_out=["NO MORE HOSTS LEFT", '"msg": "p2"']),
     dict(name="010-debug-msg", play=P + "  tasks:\n    - debug: msg=hello\n", out=['"msg": "hello"']),
     dict(name="011-debug-var", play=P + "  vars:\n    x: {a: one}\n  tasks:\n    - debug: var=x.a\n", out=['"x.a": "one"']),
     dict(name="012-when-true-false", play=P + "  tasks:\n    - debug: msg=yes\n      when: 1 == 1\n    - debug: msg=no\n      when: 1 == 2\n", out=["skipping: [h1]"]),
@@ -1586,11 +1595,11 @@ def main():
             for frag in c.get("out", []):
                 if frag not in out:
                     sys.exit(f"{c['name']}: Ansible's output lacks {frag!r}\n{out}\n{p.stderr}")
-                exp.append(f"stdout: {frag}")
+                exp.append("stdout: " + frag.replace("\n", "\\n"))
             for frag in c.get("not_out", []):
                 if frag in out:
                     sys.exit(f"{c['name']}: Ansible's output has {frag!r}\n{out}")
-                exp.append(f"!stdout: {frag}")
+                exp.append("!stdout: " + frag.replace("\n", "\\n"))
             for rel in c.get("files", []):
                 with open(os.path.join(work, rel)) as f:
                     exp.append(f"file {rel}: " + f.read().replace("\n", "\\n"))
