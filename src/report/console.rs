@@ -267,16 +267,14 @@ impl Console {
     }
 }
 
-fn is_include(e: &Event) -> bool {
-    match e {
-        Event::ItemResult(r) | Event::HostResult(r) => r.result.get("include").is_some(),
-        _ => false,
-    }
+/// A host's result within the current task (the include lines wait for the task's end).
+fn is_result(e: &Event) -> bool {
+    matches!(e, Event::ItemResult(_) | Event::HostResult(_))
 }
 
 impl Listener for Console {
     fn event(&self, e: &Event) {
-        if !is_include(e) {
+        if !is_result(e) {
             self.show_included();
         }
         match e {
