@@ -132,6 +132,7 @@ impl Console {
                 sort_keys: true,
                 flow: Some(false),
                 explicit_start: false,
+                literal_multiline: true,
             },
         );
         let body: Vec<String> = text.lines().map(|l| format!("    {l}")).collect();

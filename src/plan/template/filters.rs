@@ -298,6 +298,7 @@ fn yaml_options(
         explicit_start: kwargs
             .get::<Option<bool>>("explicit_start")?
             .unwrap_or(false),
+        literal_multiline: false,
     })
 }
 

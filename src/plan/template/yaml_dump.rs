@@ -15,6 +15,9 @@ pub struct Options {
     pub flow: Option<bool>,
     /// Begin with `---`.
     pub explicit_start: bool,
+    /// Multi-line strings as literal blocks (`|`), tidied so a block can hold them, as
+    /// ansible-core's callback dumper does for CALLBACK_RESULT_FORMAT=yaml.
+    pub literal_multiline: bool,
 }
 
 pub fn dump(v: &J, opts: &Options) -> String {
@@ -39,6 +42,7 @@ pub fn dump(v: &J, opts: &Options) -> String {
         },
         sort_keys: opts.sort_keys,
         flow: opts.flow,
+        literal_multiline: opts.literal_multiline,
     };
     if opts.explicit_start {
         e.write_indicator("---", true, false, false);
@@ -77,6 +81,7 @@ struct Emitter {
     best_width: usize,
     sort_keys: bool,
     flow: Option<bool>,
+    literal_multiline: bool,
 }
 
 fn is_scalar(v: &J) -> bool {
@@ -307,6 +312,19 @@ impl Emitter {
             J::String(s) => (s.clone(), !resolves_to_other_type(s)),
             _ => (String::new(), true),
         };
+        if self.literal_multiline
+            && let J::String(s) = v
+            && s.chars().any(is_break)
+        {
+            let text = lossy_for_block(s);
+            let a = analyze(&text);
+            if self.flow_level == 0 && !ctx.simple_key && a.allow_block {
+                self.write_literal(&text);
+            } else {
+                self.write_double_quoted(&text, !ctx.simple_key);
+            }
+            return;
+        }
         let a = analyze(&text);
         let split = !ctx.simple_key;
         let plain_ok = !(ctx.simple_key && (a.empty || a.multiline))
@@ -359,6 +377,53 @@ impl Emitter {
             }
             if let Some(c) = ch {
                 spaces = c == ' ';
+            }
+            end += 1;
+        }
+    }
+
+    /// PyYAML's write_literal with its block hints.
+    fn write_literal(&mut self, text: &str) {
+        let chars: Vec<char> = text.chars().collect();
+        let mut hints = String::new();
+        if let (Some(&first), Some(&last)) = (chars.first(), chars.last()) {
+            if first == ' ' || is_break(first) {
+                hints.push_str(&self.best_indent.to_string());
+            }
+            if !is_break(last) {
+                hints.push('-');
+            } else if chars.len() == 1 || is_break(chars[chars.len() - 2]) {
+                hints.push('+');
+            }
+        }
+        self.write_indicator(&format!("|{hints}"), true, false, false);
+        if hints.ends_with('+') {
+            self.open_ended = true;
+        }
+        self.write_line_break();
+        let (mut breaks, mut start, mut end) = (true, 0, 0);
+        while end <= chars.len() {
+            let ch = chars.get(end).copied();
+            if breaks {
+                if ch.is_none_or(|c| !is_break(c)) {
+                    for _ in start..end {
+                        self.write_line_break();
+                    }
+                    if ch.is_some() {
+                        self.write_indent();
+                    }
+                    start = end;
+                }
+            } else if ch.is_none_or(is_break) {
+                let data: String = chars[start..end].iter().collect();
+                self.write(&data);
+                if ch.is_none() {
+                    self.write_line_break();
+                }
+                start = end;
+            }
+            if let Some(c) = ch {
+                breaks = is_break(c);
             }
             end += 1;
         }
@@ -545,6 +610,42 @@ struct Analysis {
     allow_flow_plain: bool,
     allow_block_plain: bool,
     allow_single_quoted: bool,
+    allow_block: bool,
+}
+
+/// ansible-core's _munge_data_for_lossy_yaml: what a literal block cannot hold is dropped
+/// (trailing whitespace, tabs as spaces, special characters, spaces before a line break).
+fn lossy_for_block(s: &str) -> String {
+    let trimmed = s.trim_end_matches(|c: char| c.is_whitespace());
+    let mut out = String::new();
+    let mut col = 0;
+    for c in trimmed.chars() {
+        if c == '\t' {
+            let n = 8 - col % 8;
+            out.push_str(&" ".repeat(n));
+            col += n;
+            continue;
+        }
+        let keep = c == '\n'
+            || ('\x20'..='\x7e').contains(&c)
+            || c == '\u{85}'
+            || ('\u{a0}'..='\u{d7ff}').contains(&c)
+            || ('\u{e000}'..='\u{fffd}').contains(&c)
+            || ('\u{10000}'..'\u{10ffff}').contains(&c);
+        if !keep || c == '\u{feff}' {
+            continue;
+        }
+        if is_break(c) {
+            while out.ends_with(' ') {
+                out.pop();
+            }
+            col = 0;
+        } else {
+            col += 1;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// PyYAML's analyze_scalar: which styles can write this text.
@@ -556,6 +657,7 @@ fn analyze(s: &str) -> Analysis {
             allow_flow_plain: false,
             allow_block_plain: true,
             allow_single_quoted: true,
+            allow_block: false,
         };
     }
     let chars: Vec<char> = s.chars().collect();
@@ -653,6 +755,7 @@ fn analyze(s: &str) -> Analysis {
         followed_by_ws = i + 2 >= chars.len() || space(chars[i + 2]);
     }
     let (mut flow_plain, mut block_plain, mut single) = (true, true, true);
+    let block = !(space_break || special || trailing_space);
     if leading_space || leading_break || trailing_space || trailing_break {
         flow_plain = false;
         block_plain = false;
@@ -683,6 +786,7 @@ fn analyze(s: &str) -> Analysis {
         allow_flow_plain: flow_plain,
         allow_block_plain: block_plain,
         allow_single_quoted: single,
+        allow_block: block,
     }
 }
 
@@ -700,6 +804,7 @@ mod tests {
                 sort_keys: true,
                 flow: Some(false),
                 explicit_start: false,
+                literal_multiline: false,
             },
         )
     }
@@ -713,8 +818,27 @@ mod tests {
                 sort_keys: true,
                 flow: None,
                 explicit_start: false,
+                literal_multiline: false,
             },
         )
+    }
+
+    #[test]
+    fn literal_blocks_as_the_callback_writes_them() {
+        let o = Options {
+            indent: 4,
+            width: 80,
+            sort_keys: true,
+            flow: Some(false),
+            explicit_start: false,
+            literal_multiline: true,
+        };
+        let d = |v| dump(&v, &o);
+        assert_eq!(d(json!({"a": "x\ny\n"})), "a: |-\n    x\n    y\n");
+        assert_eq!(d(json!({"a": " x\ny"})), "a: |4-\n     x\n    y\n");
+        assert_eq!(d(json!({"a": "x \n\ty"})), "a: |-\n    x\n            y\n");
+        assert_eq!(d(json!({"a": ["p\nq"]})), "a:\n- |-\n    p\n    q\n");
+        assert_eq!(d(json!({"a": "one"})), "a: one\n");
     }
 
     #[test]
@@ -725,6 +849,7 @@ mod tests {
             sort_keys: true,
             flow,
             explicit_start: true,
+            literal_multiline: false,
         };
         assert_eq!(dump(&json!({"a": 1}), &o(Some(false))), "---\na: 1\n");
         assert_eq!(dump(&json!({"a": 1}), &o(None)), "--- {a: 1}\n");
