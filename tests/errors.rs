@@ -53,6 +53,37 @@ fn unknown_module_suggests() {
     );
 }
 
+/// A collection's module, filter or lookup is named as such, in one line.
+#[test]
+fn collection_plugins_are_named_as_unsupported() {
+    expect_error(
+        "- hosts: all\n  tasks:\n    - community.general.copy: content=x dest=/tmp/x\n",
+        "3:7",
+        &[
+            "`community.general.copy` is a module of the collection `community.general`",
+            "hotplay's own `copy` may do what you need",
+        ],
+    );
+    let lab = Lab::new();
+    for (expr, what) in [
+        (
+            "'a' | community.general.json_query('x')",
+            "filter community.general.json_query is unknown: `community.general.json_query` comes from an Ansible collection",
+        ),
+        (
+            "lookup('community.general.foo', 'x')",
+            "lookup plugin (community.general.foo) not found: it comes from an Ansible collection",
+        ),
+    ] {
+        let play = format!(
+            "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug:\n        msg: \"{{{{ {expr} }}}}\"\n"
+        );
+        let r = lab.play(&play, &["h1"], &[]);
+        assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains(what), "wanted {what} in\n{}", r.stdout);
+    }
+}
+
 #[test]
 fn two_modules_in_one_task() {
     expect_error(

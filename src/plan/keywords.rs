@@ -122,6 +122,15 @@ pub fn short_action(name: &str) -> &str {
         .unwrap_or(name)
 }
 
+/// The collection a fully qualified name belongs to (`community.mysql` of
+/// `community.mysql.mysql_db`), unless it is Ansible's own.
+pub fn collection_of(name: &str) -> Option<&str> {
+    let mut parts = name.splitn(3, '.');
+    let (ns, coll, _) = (parts.next()?, parts.next()?, parts.next()?);
+    let collection = &name[..ns.len() + 1 + coll.len()];
+    (!matches!(collection, "ansible.builtin" | "ansible.legacy")).then_some(collection)
+}
+
 pub fn task_keywords() -> impl Iterator<Item = &'static str> {
     COMMON.iter().chain(TASK_ONLY).copied()
 }

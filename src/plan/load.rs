@@ -561,6 +561,22 @@ impl Loader<'_> {
                 Action::Meta { what }
             }
             _ => {
+                if let Some(collection) = keywords::collection_of(&action_name)
+                    && !self.catalog.is_module(&short)
+                {
+                    let bare = action_name.rsplit('.').next().unwrap_or_default();
+                    let mut d = Diag::new(
+                        action_key.span,
+                        format!(
+                            "`{action_name}` is a module of the collection `{collection}`: hotplay runs its own modules, not Ansible collections (Python plugins)"
+                        ),
+                    )
+                    .note("`hotplay doc --list` lists the modules hotplay has");
+                    if self.catalog.is_module(bare) {
+                        d = d.note(format!("hotplay's own `{bare}` may do what you need"));
+                    }
+                    return Err(d);
+                }
                 if !self.catalog.is_module(&short) {
                     return Err(Diag::new(
                         action_key.span,

@@ -239,7 +239,12 @@ fn run(
         )));
     }
     let Some((_, f)) = LOOKUPS.iter().find(|(n, _)| *n == name) else {
-        return Err(err(format!("lookup plugin ({name}) not found")));
+        let why = if name.split('.').count() == 3 && !name.starts_with("ansible.") {
+            ": it comes from an Ansible collection (a Python plugin), which hotplay does not run"
+        } else {
+            ""
+        };
+        return Err(err(format!("lookup plugin ({name}) not found{why}")));
     };
     match f(state, args, kwargs).and_then(|v| kwargs.assert_all_used().map(|_| v)) {
         Ok(v) => Ok(Some(v)),

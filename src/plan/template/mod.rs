@@ -158,6 +158,10 @@ fn truthy(v: &J) -> bool {
 /// "`foo.bar` is undefined", as minijinja's debug mode words it.
 static UNDEFINED_EXPR: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"`([^`]+)` is undefined").expect("static regex"));
+/// A filter or test named with a collection (`community.general.json_query`).
+static UNKNOWN_PLUGIN: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"^(?:filter|test) (\w+\.\w+\.\w+) is unknown").expect("static regex")
+});
 /// `mandatory`'s message, with the variable's name.
 static MANDATORY: LazyLock<regex::Regex> = LazyLock::new(|| {
     regex::Regex::new(r"^Mandatory variable '([^']+)' not defined\.").expect("static regex")
@@ -283,6 +287,13 @@ impl Templar {
             };
         }
         let mut message = detail;
+        if let Some(name) = UNKNOWN_PLUGIN.captures(&message).and_then(|c| c.get(1)) {
+            // A collection's filter or test is Python code hotplay cannot run.
+            let name = name.as_str().to_string();
+            message.push_str(&format!(
+                ": `{name}` comes from an Ansible collection (a Python plugin), which hotplay does not run"
+            ));
+        }
         let mut src = std::error::Error::source(e);
         while let Some(s) = src {
             message.push_str(&format!(": {s}"));
