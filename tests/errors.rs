@@ -53,6 +53,26 @@ fn unknown_module_suggests() {
     );
 }
 
+#[test]
+fn notify_naming_no_handler_is_an_error_before_the_run() {
+    expect_error(
+        "- hosts: all\n  tasks:\n    - name: conf\n      command: touch never-made\n      notify: restart hotdb\n  handlers:\n    - name: restart hotbd\n      command: echo\n    - name: other\n      command: echo\n      listen: reload all\n",
+        "3:7",
+        &[
+            "task 'conf' notifies 'restart hotdb', but no handler of this play has that name",
+            "did you mean `restart hotbd`?",
+        ],
+    );
+    let lab = Lab::new();
+    let r = lab.play(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: echo\n      notify: [reload all, h]\n  handlers:\n    - name: h\n      debug: msg=h\n    - debug: msg=listener\n      listen: reload all\n",
+        &["h1"],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("\"msg\": \"listener\""), "{}", r.stdout);
+}
+
 /// A collection's module, filter or lookup is named as such, in one line.
 #[test]
 fn collection_plugins_are_named_as_unsupported() {

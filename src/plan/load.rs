@@ -123,7 +123,9 @@ impl Loader<'_> {
                 self.load_into(&child, plays, depth + 1, &inner)?;
                 continue;
             }
-            plays.push(Arc::new(self.load_play(entry, &dir, outer)?));
+            let play = self.load_play(entry, &dir, outer)?;
+            super::notify::check(&play)?;
+            plays.push(Arc::new(play));
         }
         Ok(())
     }

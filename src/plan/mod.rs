@@ -3,6 +3,7 @@
 
 pub mod keywords;
 pub mod load;
+pub mod notify;
 pub mod pattern;
 pub mod template;
 pub mod tree;
