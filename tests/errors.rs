@@ -273,3 +273,35 @@ fn runaway_input_is_an_error_not_a_hang() {
     r.assert_recap("h1", "failed=1");
     r.assert_recap("h1", "ignored=4");
 }
+
+/// After the recap, stderr lists each failure: host, task, step, place, command, rc, stderr;
+/// a rescued one says so; no_log output and secrets stay hidden; stdout stays Ansible's.
+#[test]
+fn runtime_failures_are_summarised_after_the_recap() {
+    let lab = Lab::new();
+    let r = lab.play(
+        "- hosts: all\n  gather_facts: false\n  vars:\n    db_password: s3cretpw99\n  tasks:\n    - block:\n        - name: stop the server\n          command: ls /nonexistent{{ item }}\n          loop: [1, 2]\n          tags: [MBR-2]\n      rescue:\n        - debug: msg=rolled-back\n    - name: secret step\n      shell: echo {{ db_password }} >&2; exit 4\n      when: inventory_hostname == 'h2'\n    - name: quiet step\n      shell: echo {{ db_password }} >&2; exit 5\n      no_log: true\n      when: inventory_hostname == 'h3'\n",
+        &["h1", "h2", "h3"],
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("FAILURES"), "{}", r.stdout);
+    let e = &r.stderr;
+    let recap_then = e.find("FAILURES (5) ***").expect("a summary");
+    let h1 = &e[recap_then..];
+    for want in [
+        "[h1] TASK [stop the server] (step MBR-2) at play.yml:7:11",
+        "  item: 1\n  command: ls /nonexistent1\n  rc: 2\n",
+        "    ls: cannot access '/nonexistent1'",
+        "(rescued: the block's rescue ran and the host went on)",
+        "[h2] TASK [secret step] at play.yml:13:7",
+        "  rc: 4",
+        "[h3] TASK [quiet step] at play.yml:16:7\n  (output hidden by no_log)",
+    ] {
+        assert!(h1.contains(want), "wanted {want:?} in\n{e}");
+    }
+    // h2's and h3's loop failures were rescued too, but they failed later: no note for them.
+    assert_eq!(h1.matches("(rescued:").count(), 1, "{e}");
+    assert!(!e.contains("s3cretpw99"), "{e}");
+    assert!(!r.stdout.contains("s3cretpw99"), "{}", r.stdout);
+}

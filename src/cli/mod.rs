@@ -579,6 +579,10 @@ fn run(args: RunArgs, preflight: bool) -> i32 {
         }
     };
     let mut listeners: Vec<&dyn Listener> = vec![listener.as_ref()];
+    let failures = crate::report::failures::FailureSummary::new();
+    if matches!(args.format, Format::Text) && !preflight {
+        listeners.push(&failures);
+    }
     if let Some(j) = &journal {
         listeners.push(j);
     }

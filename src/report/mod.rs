@@ -2,6 +2,7 @@
 //! JSON lines and the run journal.
 
 pub mod console;
+pub mod failures;
 pub mod journal;
 pub mod json;
 pub mod preflight;
