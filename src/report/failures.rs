@@ -54,10 +54,12 @@ impl Listener for FailureSummary {
                 s.steps = step_ids.clone();
                 s.items.clear();
             }
-            Event::ItemResult(r) if r.status == Status::Failed && !r.ignored => {
-                if !s.items.iter().any(|(h, _)| *h == r.host) {
-                    s.items.push((r.host.clone(), r.result.clone()));
-                }
+            Event::ItemResult(r)
+                if r.status == Status::Failed
+                    && !r.ignored
+                    && !s.items.iter().any(|(h, _)| *h == r.host) =>
+            {
+                s.items.push((r.host.clone(), r.result.clone()));
             }
             Event::HostResult(r)
                 if matches!(r.status, Status::Failed | Status::Unreachable) && !r.ignored =>
