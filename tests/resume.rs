@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Each task appends to the host's log, so a task that runs twice shows.
+// The gate also ends once the test's directory is gone: a killed run's shell outlives it.
 const SITE: &str = r#"
 - hosts: all
   gather_facts: false
@@ -19,7 +20,7 @@ const SITE: &str = r#"
       set_fact:
         token: "{{ r1.stdout }}-{{ inventory_hostname }}"
     - name: gate
-      shell: while [ ! -e open ]; do sleep 0.1; done; echo "gate {{ inventory_hostname }}" >> log-{{ inventory_hostname }}
+      shell: while [ ! -e open ] && [ -e site.yml ]; do sleep 0.1; done; echo "gate {{ inventory_hostname }}" >> log-{{ inventory_hostname }}
     - name: after
       shell: echo "after {{ token }}" >> log-{{ inventory_hostname }}
   handlers:
