@@ -25,6 +25,7 @@ mod script;
 mod service;
 pub mod set_fact;
 mod setup;
+mod setup_subsets;
 mod slurp;
 mod sql_guard;
 pub mod sql_split;

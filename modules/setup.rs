@@ -1,25 +1,36 @@
 //! setup: gather a small set of facts about the host in one round trip.
 
+use super::setup_subsets as subsets;
 use crate::execute::connection::ConnError;
 use crate::execute::module::{
     ArgSpec, ArgType, Args, FreeForm, Handle, Module, ModuleDoc, Outcome,
 };
+use crate::parse::shell::quote;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
 pub struct Setup;
 
+/// Where the local facts begin in the script's output.
+const LOCAL_BEGIN: &str = "@@hotplay-local-begin";
+
 static DOC: ModuleDoc = ModuleDoc {
     name: "setup",
     short: "Gather facts about the host",
-    description: "Gathers hostname, fqdn, OS and distribution, kernel, architecture, CPU count, memory, user, IPv4 addresses and interfaces with one POSIX shell script. Facts are set as `ansible_facts.<name>` and `ansible_<name>`.",
+    description: "Gathers hostname, fqdn, OS and distribution, kernel, architecture, CPU count, memory, user, IPv4 addresses, interfaces and local facts (ansible_local) with one POSIX shell script. Facts are set as `ansible_facts.<name>` and `ansible_<name>`.",
     args: &[
         ArgSpec::new(
             "gather_subset",
             ArgType::List,
-            "Accepted for compatibility; hotplay always gathers its small set.",
+            "Which groups of facts, as ansible-core reads it: `all`, `min`, a group (`hardware`, `network`, `platform`, `distribution`, `user`, `date_time`, `local`) or a fact id, `!name` to leave one out (`!all` keeps min). Subsets ansible-core knows and hotplay has no facts for give nothing.",
         )
         .default("all"),
+        ArgSpec::new(
+            "fact_path",
+            ArgType::Path,
+            "Where local facts are: each *.fact file (JSON or INI; executable ones are run and their output read) becomes ansible_local.<name>.",
+        )
+        .default("/etc/ansible/facts.d"),
         ArgSpec::new(
             "filter",
             ArgType::List,
@@ -33,25 +44,46 @@ static DOC: ModuleDoc = ModuleDoc {
     examples: "- setup:\n    filter: ['ansible_hostname', 'ansible_default_ipv4']",
 };
 
-const SCRIPT: &str = r#"
-printf 'hostname=%s\n' "$(uname -n)"
+/// One shell fragment per group of facts (named as ansible-core's collectors).
+const SCRIPTS: &[(&str, &str)] = &[
+    (
+        "platform",
+        r#"printf 'hostname=%s\n' "$(uname -n)"
 printf 'fqdn=%s\n' "$(hostname -f 2>/dev/null || uname -n)"
 printf 'system=%s\n' "$(uname -s)"
 printf 'kernel=%s\n' "$(uname -r)"
 printf 'architecture=%s\n' "$(uname -m)"
-printf 'processor_vcpus=%s\n' "$(nproc 2>/dev/null || echo 1)"
+"#,
+    ),
+    (
+        "hardware",
+        r#"printf 'processor_vcpus=%s\n' "$(nproc 2>/dev/null || echo 1)"
 printf 'memtotal_kb=%s\n' "$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null)"
-printf 'user_id=%s\n' "$(id -un)"
+"#,
+    ),
+    (
+        "user",
+        r#"printf 'user_id=%s\n' "$(id -un)"
 printf 'user_uid=%s\n' "$(id -u)"
 printf 'user_dir=%s\n' "$HOME"
-printf 'epoch=%s\n' "$(date +%s)"
-if [ -r /etc/os-release ]; then . /etc/os-release; printf 'os_id=%s\nos_version=%s\nos_name=%s\n' "$ID" "$VERSION_ID" "$NAME"; fi
-for i in /sys/class/net/*; do [ -e "$i" ] && printf 'interface=%s\n' "${i##*/}"; done
+"#,
+    ),
+    ("date_time", "printf 'epoch=%s\\n' \"$(date +%s)\"\n"),
+    (
+        "distribution",
+        r#"if [ -r /etc/os-release ]; then . /etc/os-release; printf 'os_id=%s\nos_version=%s\nos_name=%s\n' "$ID" "$VERSION_ID" "$NAME"; fi
+"#,
+    ),
+    (
+        "network",
+        r#"for i in /sys/class/net/*; do [ -e "$i" ] && printf 'interface=%s\n' "${i##*/}"; done
 if command -v ip >/dev/null 2>&1; then
   ip -o -4 addr show 2>/dev/null | awk '{split($4,a,"/"); print "ipv4=" $2 " " a[1] " " a[2]}'
   ip -o -4 route get 1.1.1.1 2>/dev/null | awk '{for(i=1;i<=NF;i++){if($i=="dev")d=$(i+1); if($i=="src")s=$(i+1)}} END{if(s!="") print "default_ipv4=" d " " s}'
 fi
-"#;
+"#,
+    ),
+];
 
 /// Shell-style match with `*` and `?` only.
 fn glob_match(pattern: &str, name: &str) -> bool {
@@ -136,8 +168,10 @@ fn facts_from(output: &str) -> Map<String, Value> {
             }
         }
     }
-    f.insert("interfaces".into(), Value::Array(interfaces));
-    f.insert("all_ipv4_addresses".into(), Value::Array(all_ipv4));
+    if output.lines().any(|l| l.starts_with("interface=")) {
+        f.insert("interfaces".into(), Value::Array(interfaces));
+        f.insert("all_ipv4_addresses".into(), Value::Array(all_ipv4));
+    }
     f
 }
 
@@ -171,14 +205,47 @@ impl Module for Setup {
         &DOC
     }
     async fn run(&self, h: &Handle<'_>, args: &Args) -> Result<Outcome, ConnError> {
-        let out = h.run(SCRIPT).await?;
+        let mut wanted = args.str_list("gather_subset");
+        if wanted.is_empty() {
+            wanted.push("all".into());
+        }
+        let groups = match subsets::resolve(&wanted) {
+            Ok(s) => subsets::groups(&s),
+            Err(msg) => return Ok(Outcome::failed(msg)),
+        };
+        let mut script: String = SCRIPTS
+            .iter()
+            .filter(|(g, _)| groups.contains(g))
+            .map(|(_, s)| *s)
+            .collect();
+        let fact_path = args
+            .string("fact_path")
+            .unwrap_or_else(|| "/etc/ansible/facts.d".into());
+        if groups.contains(&"local") {
+            script.push_str(&format!("printf '%s\\n' '{LOCAL_BEGIN}'\n"));
+            script.push_str(&subsets::local_script(&quote(&fact_path)));
+        }
+        if script.is_empty() {
+            return Ok(Outcome::ok().with("ansible_facts", Value::Object(Map::new())));
+        }
+        let out = h.run(&script).await?;
         if out.rc != 0 {
             return Ok(Outcome::failed(format!(
                 "gathering facts failed: {}",
                 out.stderr_text().trim()
             )));
         }
-        let facts = facts_from(&out.stdout_text());
+        let text = out.stdout_text();
+        let (plain, local) = match text.split_once(&format!("{LOCAL_BEGIN}\n")) {
+            Some((p, l)) => (p.to_string(), Some(l.to_string())),
+            None => (text.to_string(), None),
+        };
+        let mut facts = facts_from(&plain);
+        let mut warnings = Vec::new();
+        if let Some(l) = local {
+            let found = subsets::local_facts(&l, &fact_path, &mut warnings);
+            facts.insert("local".into(), Value::Object(found));
+        }
         let filters = args.str_list("filter");
         let mut shown = Map::new();
         for (k, v) in facts {
@@ -191,7 +258,9 @@ impl Module for Setup {
                 shown.insert(long, v);
             }
         }
-        Ok(Outcome::ok().with("ansible_facts", Value::Object(shown)))
+        let mut o = Outcome::ok().with("ansible_facts", Value::Object(shown));
+        o.warnings = warnings;
+        Ok(o)
     }
 }
 

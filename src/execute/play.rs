@@ -1488,7 +1488,15 @@ fn gather_task(play: &Play) -> Arc<Task> {
     let setup = Action::Module {
         name: "setup".into(),
         name_span: play.span,
-        args: Node::new(Kind::Null, play.span),
+        args: if play.gather_args.is_empty() {
+            Node::new(Kind::Null, play.span)
+        } else {
+            let pairs = play
+                .gather_args
+                .iter()
+                .map(|(k, v)| (Node::new(Kind::Str(k.clone()), v.span), v.clone()));
+            Node::new(Kind::Map(pairs.collect()), play.span)
+        },
         extra_args: None,
     };
     Arc::new(Task::bare(

@@ -248,6 +248,10 @@ impl Loader<'_> {
             any_errors_fatal: bool_kw("any_errors_fatal")?,
             force_handlers: bool_kw("force_handlers")?,
             gather_facts: node.get("gather_facts").cloned(),
+            gather_args: ["gather_subset", "gather_timeout", "fact_path"]
+                .iter()
+                .filter_map(|k| node.get(k).map(|n| (k.to_string(), n.clone())))
+                .collect(),
             strategy: match node.get("strategy") {
                 Some(s) => {
                     let s = s.expect_string("`strategy`")?;

@@ -188,6 +188,8 @@ pub struct Play {
     pub any_errors_fatal: bool,
     pub force_handlers: bool,
     pub gather_facts: Option<Node>,
+    /// gather_subset, gather_timeout, fact_path: the implicit setup's arguments.
+    pub gather_args: Vec<(String, Node)>,
     pub strategy: String,
     pub order: String,
     pub tags: Vec<String>,
