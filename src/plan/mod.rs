@@ -3,6 +3,7 @@
 
 pub mod keywords;
 pub mod load;
+pub mod outline;
 pub mod pattern;
 pub mod template;
 pub mod tree;

@@ -4,4 +4,5 @@
 pub mod console;
 pub mod journal;
 pub mod json;
+pub mod plan;
 pub mod preflight;
