@@ -4,7 +4,7 @@
 //! operator would check. (MBR's own is in tests/playbooks.rs, with its traffic and rollbacks.)
 
 mod common;
-use common::netlab::{NetLab, component, is_root, text};
+use common::netlab::{NetLab, component, hotplay, is_root, text};
 use common::upgrade::*;
 
 /// `--check` of a playbook: it succeeds, says what it would change, and changes nothing.
@@ -213,4 +213,48 @@ fn cluster_on_256(lab: &NetLab, cluster: &[&str]) {
     for h in cluster {
         on_256_with_jdk8_and_license(lab, h);
     }
+}
+
+/// `hotplay plan` of the rolling upgrade against the lab: the batches, the HA switch, and
+/// the preflight's route with its scripts per hop, all in check mode: nothing changes.
+#[test]
+fn lab_root_plan_mbr_253_shows_the_route_and_the_switch_and_changes_nothing() {
+    assert!(is_root(), "the lab tests need root (CI runs as root)");
+    let lab = NetLab::up("plan253", "master-backup", "10.71.0.0/24");
+    packages(&lab, &[], &[SERVER_256, JDK8]);
+    let hosts = ["hotdb1", "hotdb2"];
+    let before = fingerprint_hosts(&lab, &hosts);
+    let o = hotplay()
+        .arg("plan")
+        .arg(playbook("master_backup_rolling.yml"))
+        .arg("-i")
+        .arg(lab.dir.join("inventory.ini"))
+        .args(["-e", "target_version=2.5.6"])
+        .env("HOTPLAY_JOURNAL_DIR", lab.dir.join("journal"))
+        .output()
+        .expect("hotplay plan");
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for want in [
+        "PLAY 1: HotDB master/backup rolling upgrade (MBR)",
+        "batch 1/1: hotdb1",
+        "<== HA switch",
+        "HA switch: task",
+        "PREFLIGHT (check mode: nothing was changed)",
+        "target: 2.5.6",
+        "to upgrade: hotdb1, hotdb2",
+        "hotdb_config_2.5.3_to_2.5.4.sql -> ",
+        "hotdb_config_2.5.5_to_2.5.6.sql",
+        "JDK: OpenJDK 8 (C-JDK) and the new trial license (CN-LIC)",
+        " 0 FAIL",
+    ] {
+        assert!(out.contains(want), "plan lacks {want:?}:\n{out}");
+    }
+    assert_same(
+        &before,
+        &fingerprint_hosts(&lab, &hosts),
+        "hotplay plan changed the lab",
+    );
+    assert_eq!(lab.status()["vip_holder"], "hotdb1");
+    lab.down_and_check();
 }

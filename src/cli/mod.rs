@@ -6,6 +6,7 @@ mod config;
 mod extra_vars;
 mod lab;
 mod listing;
+mod plan;
 mod prompt;
 mod resume;
 mod vault;
@@ -58,6 +59,19 @@ pub enum Command {
     /// Preflight: a playbook's `preflight` and `always` tasks in check mode, as a table per
     /// host (OK, WARN, FAIL with the reason); exit 2 on a FAIL. Takes run's options.
     Check(Box<RunArgs>),
+    /// Before a change: the hosts by batch, the tasks in order with their step IDs and what
+    /// limits them (when, run_once, delegate_to, loops, the HA switch), then the preflight in
+    /// check mode: per host the playbook's `plan` messages (versions, SQL route) and any
+    /// failed check (exit 2). Nothing on the hosts changes; `--offline` connects to none.
+    /// `--check --diff` remains the full dry run. Takes run's options.
+    Plan(Box<plan::PlanArgs>),
+}
+
+/// What a run reports: the console, `hotplay check`'s table, or `hotplay plan`.
+enum Mode {
+    Run,
+    Check,
+    Plan { offline: bool, json: bool },
 }
 
 #[derive(Args, Debug)]
@@ -278,13 +292,23 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Run(mut args) => {
             args.argv = argv[2..].to_vec();
-            run(*args, false)
+            run(*args, Mode::Run)
         }
         Command::Resume(args) => resume::main(args),
         Command::Check(mut args) => {
             args.check = true;
             args.tags.push("preflight".into());
-            run(*args, true)
+            run(*args, Mode::Check)
+        }
+        Command::Plan(args) => {
+            let json = args.json || args.run.format == Format::Json;
+            let mode = Mode::Plan {
+                offline: args.offline,
+                json,
+            };
+            let mut run_args = args.run;
+            run_args.no_journal = true;
+            run(run_args, mode)
         }
         Command::Inventory(args) => inventory(args),
         Command::Doc(args) => doc(args),
@@ -389,13 +413,14 @@ fn load_inventory(sources: &[String], cfg: &config::Config) -> Result<Inventory,
     Inventory::load(&existing).map_err(|d| d.to_string())
 }
 
-/// `preflight`: report as `hotplay check`'s table instead of the console's output.
-fn run(args: RunArgs, preflight: bool) -> i32 {
+/// `mode`: the console's output, `hotplay check`'s table, or `hotplay plan`.
+fn run(args: RunArgs, mode: Mode) -> i32 {
+    let planning = matches!(mode, Mode::Plan { .. });
     let cfg = match config::Config::load() {
         Ok(c) => c,
         Err(e) => return error(&e),
     };
-    if args.verbose > 0 && !preflight {
+    if args.verbose > 0 && matches!(mode, Mode::Run) {
         // As ansible-playbook's first line at -v.
         match &cfg.file {
             Some(p) => {
@@ -455,11 +480,16 @@ fn run(args: RunArgs, preflight: bool) -> i32 {
     } else {
         None
     };
+    // A plan's preflight: only the preflight (and always) tasks, in check mode.
     let options = RunOptions {
-        check: args.check,
+        check: args.check || planning,
         diff: args.diff,
         forks: args.forks.unwrap_or(cfg.forks()),
-        tags: split(&args.tags),
+        tags: if planning {
+            vec!["preflight".into()]
+        } else {
+            split(&args.tags)
+        },
         skip_tags: split(&args.skip_tags),
         limit,
         start_at_task: args.start_at_task.clone(),
@@ -526,8 +556,41 @@ fn run(args: RunArgs, preflight: bool) -> i32 {
             &templar,
         );
     }
+    let mut plan_report = None;
+    let mut plays = Vec::new();
+    if let Mode::Plan { offline, json } = mode {
+        plays = match plan::build(
+            &books,
+            &inventory,
+            &options,
+            &split(&args.tags),
+            &options.skip_tags,
+            &templar,
+        ) {
+            Ok(p) => p,
+            Err(e) => return error(&e),
+        };
+        if !json {
+            crate::report::plan::print_static(&plays);
+        }
+        if offline {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"plays": plays, "hosts": null, "offline": true})
+                );
+            }
+            return 0;
+        }
+        plan_report = Some(crate::report::plan::PlanReport::new(plan::plan_tasks(
+            &books,
+        )));
+    }
     let listener: Box<dyn Listener> = match args.format {
-        Format::Text if preflight => Box::new(crate::report::preflight::PreflightTable::new()),
+        _ if planning => Box::new(crate::report::preflight::PreflightTable::new()),
+        Format::Text if matches!(mode, Mode::Check) => {
+            Box::new(crate::report::preflight::PreflightTable::new())
+        }
         Format::Text => Box::new(crate::report::console::Console::new(
             args.verbose,
             crate::report::console::ConsoleSettings {
@@ -578,9 +641,12 @@ fn run(args: RunArgs, preflight: bool) -> i32 {
             Err(e) => return error(&format!("{e} (--no-journal runs without one)")),
         }
     };
-    let mut listeners: Vec<&dyn Listener> = vec![listener.as_ref()];
+    let mut listeners: Vec<&dyn Listener> = match &plan_report {
+        Some(p) => vec![p],
+        None => vec![listener.as_ref()],
+    };
     let failures = crate::report::failures::FailureSummary::new();
-    if matches!(args.format, Format::Text) && !preflight {
+    if matches!(args.format, Format::Text) && matches!(mode, Mode::Run) {
         listeners.push(&failures);
     }
     if let Some(j) = &journal {
@@ -607,6 +673,16 @@ fn run(args: RunArgs, preflight: bool) -> i32 {
         Ok(summary) => summary.exit_code(),
         Err(msg) => error(&msg),
     };
+    if let (Some(p), Mode::Plan { json, .. }) = (&plan_report, &mode) {
+        if *json {
+            println!(
+                "{}",
+                serde_json::json!({"plays": plays, "hosts": p.to_json(), "offline": false})
+            );
+        } else {
+            p.print();
+        }
+    }
     if let Some(j) = &journal {
         j.finish(code);
         if code != 0 {

@@ -239,5 +239,5 @@ pub fn main(args: ResumeArgs) -> i32 {
     run_args.argv = argv[2..].to_vec();
     run_args.replay = Some(Arc::new(log));
     run_args.resumed_from = Some(rec.id.clone());
-    super::run(*run_args, false)
+    super::run(*run_args, super::Mode::Run)
 }

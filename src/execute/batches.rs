@@ -51,6 +51,32 @@ pub fn split(
     Ok(batches)
 }
 
+/// A play's `order`: inventory (as given), reverse_inventory, sorted, reverse_sorted, shuffle.
+pub fn order_hosts(hosts: &mut [String], order: &str) {
+    match order {
+        "reverse_inventory" => hosts.reverse(),
+        "sorted" => hosts.sort(),
+        "reverse_sorted" => {
+            hosts.sort();
+            hosts.reverse();
+        }
+        "shuffle" => {
+            let seed = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos() as usize)
+                .unwrap_or(7);
+            let n = hosts.len();
+            for i in (1..n).rev() {
+                hosts.swap(
+                    i,
+                    (seed.wrapping_mul(2654435761).wrapping_add(i * 40503)) % (i + 1),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
 fn size_of(v: &Value, total: usize) -> Result<usize, String> {
     match v {
         Value::Number(n) => n

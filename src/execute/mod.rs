@@ -2,7 +2,7 @@
 //! reach them, and the module contract. Reports only through events.
 
 pub mod args;
-mod batches;
+pub mod batches;
 pub mod connection;
 mod connections;
 mod cursor;

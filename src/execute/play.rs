@@ -233,7 +233,7 @@ impl<'a> Runner<'a> {
                 .get(h)
                 .is_none_or(|s| !s.failed && !s.unreachable)
         });
-        order_hosts(&mut hosts, &play.order);
+        super::batches::order_hosts(&mut hosts, &play.order);
         self.listener.event(&Event::PlayStart {
             name,
             hosts: hosts.clone(),
@@ -1505,31 +1505,6 @@ fn gather_task(play: &Play) -> Arc<Task> {
         play.span,
         play.dir.clone(),
     ))
-}
-
-fn order_hosts(hosts: &mut [String], order: &str) {
-    match order {
-        "reverse_inventory" => hosts.reverse(),
-        "sorted" => hosts.sort(),
-        "reverse_sorted" => {
-            hosts.sort();
-            hosts.reverse();
-        }
-        "shuffle" => {
-            let seed = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_nanos() as usize)
-                .unwrap_or(7);
-            let n = hosts.len();
-            for i in (1..n).rev() {
-                hosts.swap(
-                    i,
-                    (seed.wrapping_mul(2654435761).wrapping_add(i * 40503)) % (i + 1),
-                );
-            }
-        }
-        _ => {}
-    }
 }
 
 fn error_line(span: Span, msg: &str) -> String {

@@ -4,6 +4,7 @@
 pub mod keywords;
 pub mod load;
 pub mod notify;
+pub mod outline;
 pub mod pattern;
 pub mod template;
 pub mod tree;

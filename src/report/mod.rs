@@ -5,4 +5,5 @@ pub mod console;
 pub mod failures;
 pub mod journal;
 pub mod json;
+pub mod plan;
 pub mod preflight;

@@ -6,6 +6,9 @@ use crate::execute::events::{Event, HostResult, Listener, Status};
 use indexmap::IndexMap;
 use std::sync::Mutex;
 
+/// One check's outcome on a host: (check, "OK" | "WARN" | "FAIL", reason).
+pub type Row = (String, &'static str, String);
+
 #[derive(Default)]
 struct Table {
     task: String,
@@ -60,6 +63,23 @@ impl PreflightTable {
         }
     }
 
+    /// Per host (in the order first seen): (check, OK/WARN/FAIL, reason), reasons redacted.
+    pub fn rows(&self) -> Vec<(String, Vec<Row>)> {
+        let Ok(t) = self.t.lock() else {
+            return Vec::new();
+        };
+        t.rows
+            .iter()
+            .map(|(h, rows)| {
+                let rows = rows
+                    .iter()
+                    .map(|(c, v, r)| (c.clone(), *v, crate::parse::secrets::redact(r).into_owned()))
+                    .collect();
+                (h.clone(), rows)
+            })
+            .collect()
+    }
+
     fn print(&self) {
         let Ok(t) = self.t.lock() else { return };
         let width = t
@@ -86,6 +106,15 @@ impl PreflightTable {
             }
         }
         println!("\npreflight: {ok} OK, {warn} WARN, {fail} FAIL");
+    }
+}
+
+impl PreflightTable {
+    /// Records an event without printing the table at the end (`hotplay plan` prints it).
+    pub fn record(&self, e: &Event) {
+        if !matches!(e, Event::Recap { .. }) {
+            self.event(e);
+        }
     }
 }
 
