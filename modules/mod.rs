@@ -1,5 +1,6 @@
 //! The built-in modules. Adding one: a file here and one line in `MODULES`.
 
+mod add_host;
 mod assert;
 mod blockinfile;
 mod command;
@@ -10,6 +11,7 @@ mod debug;
 mod fail;
 mod fetch;
 mod file;
+mod group_by;
 mod hotdb_admin;
 mod hotdb_facts;
 mod lineinfile;
@@ -30,6 +32,7 @@ mod slurp;
 mod sql_guard;
 pub mod sql_split;
 mod stat;
+mod tempfile;
 mod template;
 mod unarchive;
 mod vip_check;
@@ -39,6 +42,7 @@ mod wait_for_port;
 use crate::execute::module::Module;
 
 static MODULES: &[&dyn Module] = &[
+    &add_host::AddHost,
     &assert::Assert,
     &blockinfile::BlockInFile,
     &command::Command,
@@ -48,6 +52,7 @@ static MODULES: &[&dyn Module] = &[
     &fail::Fail,
     &fetch::Fetch,
     &file::File,
+    &group_by::GroupBy,
     &hotdb_admin::HotdbAdmin,
     &hotdb_facts::HotdbFacts,
     &lineinfile::LineInFile,
@@ -66,6 +71,7 @@ static MODULES: &[&dyn Module] = &[
     &slurp::Slurp,
     &sql_guard::SqlGuard,
     &stat::Stat,
+    &tempfile::TempFile,
     &template::Template,
     &unarchive::Unarchive,
     &vip_check::VipCheck,

@@ -18,6 +18,7 @@ use crate::plan::vars::{Context, HostVarsSource, Layer};
 use futures::StreamExt;
 use indexmap::{IndexMap, IndexSet};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,7 +89,10 @@ pub enum PlayEnd {
 }
 
 pub struct Runner<'a> {
-    pub inventory: &'a Inventory,
+    /// The run's inventory; add_host and group_by change it (a copy is made then).
+    pub inventory: Cow<'a, Inventory>,
+    /// The `groups` magic var, rebuilt when the inventory changes.
+    groups_var: Arc<VarMap>,
     pub options: &'a RunOptions,
     pub listener: &'a dyn Listener,
     pub templar: Arc<Templar>,
@@ -137,7 +141,8 @@ impl<'a> Runner<'a> {
         playbook_dir: PathBuf,
     ) -> Runner<'a> {
         Runner {
-            inventory,
+            groups_var: groups_layer(inventory),
+            inventory: Cow::Borrowed(inventory),
             options,
             listener,
             templar,
@@ -213,9 +218,9 @@ impl<'a> Runner<'a> {
                 .unwrap_or_else(|_| n.clone()),
             None => pattern.clone(),
         };
-        let mut hosts = crate::plan::pattern::select(self.inventory, &pattern)
+        let mut hosts = crate::plan::pattern::select(&self.inventory, &pattern)
             .map_err(|e| error_line(play.hosts.span, &e.0))?;
-        for term in crate::plan::pattern::unmatched_terms(self.inventory, &pattern) {
+        for term in crate::plan::pattern::unmatched_terms(&self.inventory, &pattern) {
             let message = format!("Could not match supplied host pattern, ignoring: {term}");
             match self.options.host_pattern_mismatch.as_str() {
                 "error" => return Err(error_line(play.hosts.span, &message)),
@@ -224,7 +229,7 @@ impl<'a> Runner<'a> {
             }
         }
         if let Some(limit) = &self.options.limit {
-            let allowed = crate::plan::pattern::select(self.inventory, limit)
+            let allowed = crate::plan::pattern::select(&self.inventory, limit)
                 .map_err(|e| format!("--limit: {}", e.0))?;
             hosts.retain(|h| allowed.contains(h));
         }
@@ -265,10 +270,6 @@ impl<'a> Runner<'a> {
             None => None,
         };
         let mut common = VarMap::new();
-        common.insert(
-            "groups".into(),
-            serde_json::to_value(self.inventory.groups_map()).unwrap_or_default(),
-        );
         common.insert("ansible_play_hosts_all".into(), Value::from(hosts.clone()));
         common.insert(
             "playbook_dir".into(),
@@ -551,6 +552,7 @@ impl<'a> Runner<'a> {
         let mut layers = vec![
             Layer::data(Arc::new(magic)),
             Layer::data(scope.common.clone()),
+            Layer::data(self.groups_var.clone()),
             Layer::lazy(scope.extra.clone()),
         ];
         if let Some(role) = task.and_then(|t| t.role.as_ref()) {
@@ -775,10 +777,11 @@ impl<'a> Runner<'a> {
             .attrs
             .run_once
             .as_ref()
-            .is_some_and(|n| crate::plan::ansible_bool(&n.to_json()).unwrap_or(false))
-            || matches!(&task.action, Action::Module { name, .. }
+            .is_some_and(|n| crate::plan::ansible_bool(&n.to_json()).unwrap_or(false));
+        // Ansible's BYPASS_HOST_LOOP: the first host only, its result not copied.
+        let bypass = matches!(&task.action, Action::Module { name, .. }
                 if crate::modules::find(name).is_some_and(|m| m.once_per_batch()));
-        let targets: Vec<String> = if run_once {
+        let targets: Vec<String> = if run_once || bypass {
             hosts.iter().take(1).cloned().collect()
         } else {
             hosts.to_vec()
@@ -1048,6 +1051,70 @@ impl<'a> Runner<'a> {
             })));
     }
 
+    /// add_host and group_by results (of the task or of its loop items) change the
+    /// inventory; the hosts concerned see their new groups' vars from the next task on.
+    fn apply_inventory_changes(&mut self, host: &str, result: &VarMap) {
+        let items: Vec<&VarMap> = match result.get("results") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_object).collect(),
+            _ => vec![result],
+        };
+        let mut touched: Vec<String> = Vec::new();
+        for r in items {
+            let strings = |v: Option<&Value>| -> Vec<String> {
+                v.and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            };
+            if let Some(Value::Object(add)) = r.get("add_host") {
+                let Some(name) = add.get("host_name").and_then(Value::as_str) else {
+                    continue;
+                };
+                let vars = add
+                    .get("host_vars")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                let groups = strings(add.get("groups"));
+                if self
+                    .inventory
+                    .to_mut()
+                    .add_dynamic_host(name, &groups, &vars)
+                {
+                    touched.push(name.to_string());
+                }
+            } else if let Some(group) = r.get("add_group").and_then(Value::as_str) {
+                let parents = strings(r.get("parent_groups"));
+                if self
+                    .inventory
+                    .to_mut()
+                    .add_dynamic_group(host, group, &parents)
+                {
+                    touched.extend(self.inventory.hosts_of(group));
+                }
+            }
+        }
+        if touched.is_empty() {
+            return;
+        }
+        self.groups_var = groups_layer(&self.inventory);
+        for h in touched {
+            // New hosts join hostvars; known ones get their inventory vars again.
+            if !self.hosts.contains_key(&h) {
+                let _ = self.host_state(&h);
+            } else if let Ok(layers) = self.inventory.host_var_layers(&h, Some(&self.playbook_dir))
+                && let Some(hs) = self.hosts.get_mut(&h)
+            {
+                let mut merged = VarMap::new();
+                for l in layers {
+                    merged.extend(l);
+                }
+                hs.inventory = Arc::new(merged);
+            }
+        }
+    }
+
     /// Applies one host's result: stats, register, facts, notifications, includes, failure.
     fn apply_outcome(
         &mut self,
@@ -1058,6 +1125,9 @@ impl<'a> Runner<'a> {
         scope: &PlayScope,
         _batch: &[String],
     ) {
+        if !out.run_once_copy {
+            self.apply_inventory_changes(host, &out.result);
+        }
         for (target, set_facts, facts) in &out.item_facts {
             if self.host_state(target).is_ok()
                 && let Some(ts) = self.hosts.get_mut(target)
@@ -1462,6 +1532,16 @@ fn step_ids(tags: &[String]) -> Vec<String> {
         .filter(|t| t.contains('-') && t.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
         .cloned()
         .collect()
+}
+
+/// The layer holding the `groups` magic var.
+fn groups_layer(inventory: &Inventory) -> Arc<VarMap> {
+    let mut layer = VarMap::new();
+    layer.insert(
+        "groups".into(),
+        serde_json::to_value(inventory.groups_map()).unwrap_or_default(),
+    );
+    Arc::new(layer)
 }
 
 fn clone_output(o: &TaskOutput) -> TaskOutput {

@@ -197,7 +197,8 @@ fn encrypt_with_salt(plain: &[u8], secret: &VaultSecret, salt: &[u8]) -> String 
     out
 }
 
-fn random(buf: &mut [u8]) -> Result<(), String> {
+/// Fills `buf` from /dev/urandom.
+pub fn random(buf: &mut [u8]) -> Result<(), String> {
     use std::io::Read;
     std::fs::File::open("/dev/urandom")
         .and_then(|mut f| f.read_exact(buf))

@@ -17,6 +17,8 @@ pub struct Console {
     /// Includes of the current task not yet shown: (file, item, hosts). ansible-core
     /// names each file once with all its hosts, after the task's results.
     included: Mutex<Vec<(String, String, Vec<String>)>>,
+    /// Warnings already shown: ansible-core shows each text once per run.
+    warned: Mutex<std::collections::HashSet<String>>,
 }
 
 /// What ansible.cfg's display settings ask of the output.
@@ -51,6 +53,7 @@ impl Console {
             settings,
             out: Mutex::new(Box::new(std::io::stdout())),
             included: Mutex::new(Vec::new()),
+            warned: Mutex::default(),
         }
     }
 
@@ -98,6 +101,9 @@ impl Console {
             }
         }
         m.remove("diff");
+        if matches!(m.get("warnings"), Some(Value::Array(_))) {
+            m.remove("warnings");
+        }
         // ansible-core's clean_copy: the status is the line's word, not a key.
         m.remove("failed");
         m.remove("skipped");
@@ -157,6 +163,12 @@ impl Console {
                 }
             }
             return;
+        }
+        // A module's warnings come before its line (ansible-core's _handle_warnings).
+        if let Some(Value::Array(ws)) = r.result.get("warnings") {
+            for w in ws.iter().filter_map(Value::as_str) {
+                self.warn(w);
+            }
         }
         let show = r.verbose_always || self.verbosity > 0;
         let (green, yellow, red, cyan) = (
@@ -257,6 +269,18 @@ impl Console {
 }
 
 impl Console {
+    /// `[WARNING]: ...` on stderr, each text once.
+    fn warn(&self, message: &str) {
+        if let Ok(mut seen) = self.warned.lock()
+            && !seen.insert(message.to_string())
+        {
+            return;
+        }
+        let text = format!("[WARNING]: {message}");
+        let text = redact(&text);
+        eprintln!("{}", self.paint(Style::new().magenta().bright(), &text));
+    }
+
     fn show_included(&self) {
         let pending = match self.included.lock() {
             Ok(mut p) => std::mem::take(&mut *p),
@@ -319,11 +343,7 @@ impl Listener for Console {
                 ));
             }
             Event::Diff { diff, .. } => self.line(diff.strip_suffix('\n').unwrap_or(diff)),
-            Event::Warning { message } => {
-                let text = format!("[WARNING]: {message}");
-                let text = redact(&text);
-                eprintln!("{}", self.paint(Style::new().magenta().bright(), &text));
-            }
+            Event::Warning { message } => self.warn(message),
             // ansible-core 2.17 announces it twice (once per check that trips).
             Event::NoMoreHosts => {
                 self.banner("NO MORE HOSTS LEFT");

@@ -10,6 +10,7 @@
 //! map inside the Inventory, so `host_var_layers` stays `&self` and 1,000 hosts
 //! sharing a group read its file once.
 
+mod dynamic;
 mod ini;
 mod yaml;
 
@@ -174,47 +175,56 @@ impl Builder {
     }
 
     fn finish(mut self) -> Inventory {
-        let inv = &mut self.inv;
-        // Every group without a parent goes under `all`.
-        let parented: HashSet<String> = inv
+        self.inv.reconcile();
+        self.inv
+    }
+}
+
+impl Inventory {
+    /// Ansible's reconcile_inventory: every group without a parent goes under `all`,
+    /// `all` holds every host, and `ungrouped` exactly the hosts in no other group.
+    fn reconcile(&mut self) {
+        let parented: HashSet<String> = self
             .groups
             .values()
             .flat_map(|g| g.children.iter().cloned())
             .collect();
-        let orphans: Vec<String> = inv
+        let orphans: Vec<String> = self
             .groups
             .keys()
             .filter(|g| *g != "all" && !parented.contains(*g))
             .cloned()
             .collect();
-        // Hosts in no group but `all` and `ungrouped` are (only) in `ungrouped`.
-        let grouped: HashSet<String> = inv
+        let grouped: HashSet<String> = self
             .groups
             .values()
             .filter(|g| g.name != "all" && g.name != "ungrouped")
             .flat_map(|g| g.hosts.iter().cloned())
             .collect();
-        let lonely: Vec<String> = inv
+        let real: Vec<String> = self
             .hosts
             .keys()
+            .filter(|h| !self.is_implicit(h))
+            .cloned()
+            .collect();
+        let lonely: Vec<String> = real
+            .iter()
             .filter(|h| !grouped.contains(*h))
             .cloned()
             .collect();
-        let every_host: Vec<String> = inv.hosts.keys().cloned().collect();
-        if let Some(all) = inv.groups.get_mut("all") {
+        if let Some(all) = self.groups.get_mut("all") {
             for g in orphans {
                 if !all.children.contains(&g) {
                     all.children.push(g);
                 }
             }
             // `all` holds every host itself: those a source put there first, then the rest.
-            append_missing(&mut all.hosts, every_host);
+            append_missing(&mut all.hosts, real);
         }
-        if let Some(u) = inv.groups.get_mut("ungrouped") {
+        if let Some(u) = self.groups.get_mut("ungrouped") {
             u.hosts.retain(|h| !grouped.contains(h));
             append_missing(&mut u.hosts, lonely);
         }
-        self.inv
     }
 }
 
