@@ -172,7 +172,8 @@ pub fn encrypt(plain: &[u8], secret: &VaultSecret) -> Result<String, String> {
     Ok(encrypt_with_salt(plain, secret, &salt))
 }
 
-fn encrypt_with_salt(plain: &[u8], secret: &VaultSecret, salt: &[u8]) -> String {
+/// As `encrypt`, with a given salt (deterministic; the `vault` filter's `salt`).
+pub fn encrypt_with_salt(plain: &[u8], secret: &VaultSecret, salt: &[u8]) -> String {
     let k = derive(&secret.password, salt);
     let pad = 16 - plain.len() % 16;
     let mut data = plain.to_vec();

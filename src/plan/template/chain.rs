@@ -28,7 +28,7 @@ pub fn chain(head: Value, keys: Rest<Value>) -> Value {
 
 /// A template's source with the chains rewritten (borrowed when nothing changes).
 pub fn template(src: &str) -> Cow<'_, str> {
-    if !src.contains("is") && !src.contains('|') {
+    if !src.contains("is") && !src.contains('|') && !src.contains("now(") {
         return Cow::Borrowed(src);
     }
     let mut edits = Vec::new();
@@ -50,10 +50,11 @@ struct Edit {
     text: String,
 }
 
-fn apply(src: &str, edits: Vec<Edit>) -> Cow<'_, str> {
+fn apply(src: &str, mut edits: Vec<Edit>) -> Cow<'_, str> {
     if edits.is_empty() {
         return Cow::Borrowed(src);
     }
+    edits.sort_by_key(|e| (e.start, e.end));
     let mut out = String::with_capacity(src.len() + 32 * edits.len());
     let mut at = 0;
     for e in edits {
@@ -276,7 +277,83 @@ fn expression_edits(src: &str, start: usize, end: usize) -> Vec<Edit> {
         }
         i = after.max(i + 1);
     }
+    edits.extend(datetime_edits(src, &toks));
     edits
+}
+
+/// `(…to_datetime…) - (…)` and `now() - …` become `__datetime_sub(…, …)`: minijinja
+/// cannot subtract objects. Only insertions and the `-` itself are edited, so these
+/// never overlap the chain edits.
+fn datetime_edits(src: &str, toks: &[(Tok, usize, usize)]) -> Vec<Edit> {
+    let punct = |k: usize, c: u8| toks.get(k).is_some_and(|t| t.0 == Tok::Punct(c));
+    let ident = |k: usize| toks.get(k).is_some_and(|t| t.0 == Tok::Ident);
+    let mut edits = Vec::new();
+    for k in 1..toks.len() {
+        if !punct(k, b'-') || !punct(k - 1, b')') {
+            continue;
+        }
+        // The left operand: a parenthesised group, or a call `name(...)`.
+        let Some(mut open) = matching(toks, k - 1, false) else {
+            continue;
+        };
+        if open > 0 && ident(open - 1) {
+            open -= 1;
+        }
+        // The right one: the same shapes.
+        let right_open = if ident(k + 1) && punct(k + 2, b'(') {
+            k + 2
+        } else if punct(k + 1, b'(') {
+            k + 1
+        } else {
+            continue;
+        };
+        let Some(close) = matching(toks, right_open, true) else {
+            continue;
+        };
+        let dated = toks[open..=close]
+            .iter()
+            .any(|t| t.0 == Tok::Ident && matches!(&src[t.1..t.2], "to_datetime" | "now"));
+        if !dated {
+            continue;
+        }
+        let at = |text: &str, start: usize, end: usize| Edit {
+            start,
+            end,
+            text: text.to_string(),
+        };
+        edits.push(at(
+            &format!("{}(", super::datetime::SUB_FN),
+            toks[open].1,
+            toks[open].1,
+        ));
+        edits.push(at(",", toks[k].1, toks[k].2));
+        edits.push(at(")", toks[close].2, toks[close].2));
+    }
+    edits
+}
+
+/// The index of the parenthesis matching the one at `k` (searching forward or back).
+fn matching(toks: &[(Tok, usize, usize)], k: usize, forward: bool) -> Option<usize> {
+    let (this, that) = if forward { (b'(', b')') } else { (b')', b'(') };
+    let mut depth = 0usize;
+    let mut i = k;
+    loop {
+        match toks.get(i)?.0 {
+            Tok::Punct(c) if c == this => depth += 1,
+            Tok::Punct(c) if c == that => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        if forward {
+            i += 1;
+        } else {
+            i = i.checked_sub(1)?;
+        }
+    }
 }
 
 /// The accessors after a head token at `k`: `.name`, `.0` and `[expr]`, as the

@@ -11,6 +11,7 @@ use std::sync::Arc;
 pub fn register(env: &mut Environment<'static>) {
     env.add_filter("strftime", strftime_filter);
     env.add_function("now", now);
+    super::datetime::register(env);
 }
 
 /// A broken-down time, as Python's datetime holds it.
@@ -79,6 +80,25 @@ impl Moment {
 
     pub fn utc(epoch: i64, micro: u32, aware: bool) -> Moment {
         Moment::at(epoch, micro, 0, aware.then(|| (0, "UTC".to_string())))
+    }
+
+    /// A naive time from its wall-clock seconds since 1970-01-01 (as strptime gives).
+    pub fn naive(wall: i64, micro: u32) -> Moment {
+        let (offset, _) = local_offset(wall);
+        Moment::at(wall - offset, micro, offset, None)
+    }
+
+    /// Microseconds for subtraction: of the wall clock for naive times (as Python
+    /// subtracts them), of the instant for aware ones.
+    pub fn epoch_micros(&self) -> i64 {
+        let secs = match self.zone {
+            Some(_) => self.epoch,
+            None => {
+                super::datetime::days_from_civil(self.year, self.month, self.day) * 86_400
+                    + i64::from(self.hour * 3600 + self.minute * 60 + self.second)
+            }
+        };
+        secs * 1_000_000 + i64::from(self.micro)
     }
 
     /// Naive local time, as datetime.fromtimestamp() gives.

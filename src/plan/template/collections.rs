@@ -2,6 +2,7 @@
 //! filters, flatten, zip, product, subelements, extract, random and shuffle.
 
 use super::filters::{err, json_of, plain_string, type_name, val};
+use super::pyrandom::PyRandom;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error};
 use serde_json::Value as J;
@@ -287,7 +288,7 @@ fn zip(a: &Value, others: Rest<Value>) -> Result<Value, Error> {
     let lists = lists(a, &others)?;
     let n = lists.iter().map(Vec::len).min().unwrap_or(0);
     Ok((0..n)
-        .map(|i| Value::from(lists.iter().map(|l| l[i].clone()).collect::<Vec<_>>()))
+        .map(|i| tuple(lists.iter().map(|l| l[i].clone()).collect()))
         .collect())
 }
 
@@ -300,14 +301,19 @@ fn zip_longest(a: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, 
     let n = lists.iter().map(Vec::len).max().unwrap_or(0);
     Ok((0..n)
         .map(|i| {
-            Value::from(
+            tuple(
                 lists
                     .iter()
                     .map(|l| l.get(i).cloned().unwrap_or_else(|| fill.clone()))
-                    .collect::<Vec<_>>(),
+                    .collect(),
             )
         })
         .collect())
+}
+
+/// A Python tuple (itertools yields them): a list that renders as `(a, b)`.
+pub fn tuple(items: Vec<Value>) -> Value {
+    Value::from(minijinja::value::Tuple::new(items))
 }
 
 /// Upper bound on the items a combinatorial filter may produce.
@@ -334,7 +340,7 @@ fn product(a: &Value, others: Rest<Value>, kwargs: Kwargs) -> Result<Value, Erro
             })
             .collect();
     }
-    Ok(acc.into_iter().map(Value::from).collect())
+    Ok(acc.into_iter().map(tuple).collect())
 }
 
 /// Index tuples of r-length arrangements of n items, in itertools' order.
@@ -377,7 +383,7 @@ fn pick(v: &Value, r: Option<usize>, ordered: bool) -> Result<Value, Error> {
     }
     Ok(idx
         .into_iter()
-        .map(|ix| Value::from(ix.into_iter().map(|i| items[i].clone()).collect::<Vec<_>>()))
+        .map(|ix| tuple(ix.into_iter().map(|i| items[i].clone()).collect()))
         .collect())
 }
 
@@ -467,47 +473,14 @@ fn extract(item: &Value, container: &Value, morekeys: Option<Value>) -> Result<V
     Ok(v)
 }
 
-/// A small deterministic generator (SplitMix64): the same seed gives the same
-/// numbers on every run, which is what `seed=` is for.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: Option<&Value>) -> Rng {
-        match seed {
-            // FNV-1a of the seed's text: stable across runs and platforms.
-            Some(s) => Rng(plain_string(s)
-                .unwrap_or_default()
-                .bytes()
-                .fold(0xcbf2_9ce4_8422_2325, |h, b| {
-                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-                })),
-            None => {
-                let mut bytes = [0u8; 8];
-                let read = std::fs::File::open("/dev/urandom")
-                    .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
-                let nanos = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos() as u64)
-                    .unwrap_or_default();
-                Rng(if read.is_ok() {
-                    u64::from_le_bytes(bytes)
-                } else {
-                    nanos
-                })
-            }
-        }
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
+/// Python's Random(seed) as Ansible's filters make it; no seed: fresh entropy.
+fn rng(seed: Option<&Value>) -> PyRandom {
+    match seed {
+        Some(s) if s.is_true() => match i64::try_from(s.clone()) {
+            Ok(n) if s.is_integer() => PyRandom::from_int(n),
+            _ => PyRandom::from_text(&plain_string(s).unwrap_or_default()),
+        },
+        _ => PyRandom::from_entropy(),
     }
 }
 
@@ -518,7 +491,7 @@ fn random(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let step = kwargs.get::<Option<i64>>("step")?.unwrap_or(1);
     let seed: Option<Value> = kwargs.get("seed")?;
     kwargs.assert_all_used()?;
-    let mut rng = Rng::new(seed.as_ref());
+    let mut rng = rng(seed.as_ref());
     if v.is_integer() {
         let end = i64::try_from(v.clone())?;
         if step == 0 {
@@ -547,7 +520,7 @@ fn shuffle(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let seed: Option<Value> = kwargs.get("seed")?;
     kwargs.assert_all_used()?;
     let mut items = list_of(v)?;
-    let mut rng = Rng::new(seed.as_ref());
+    let mut rng = rng(seed.as_ref());
     for i in (1..items.len()).rev() {
         let j = rng.below(i as u64 + 1) as usize;
         items.swap(i, j);

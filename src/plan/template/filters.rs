@@ -44,6 +44,7 @@ pub fn register(env: &mut Environment<'static>) {
     super::text::register(env);
     super::paths::register(env);
     super::clock::register(env);
+    super::vaulting::register(env);
     super::hotdb::register(env);
 }
 
@@ -205,7 +206,7 @@ fn mandatory(v: &Value, msg: Option<String>, kwargs: Kwargs) -> Result<Value, Er
     }
     let text = match (msg, name) {
         (Some(m), _) => m,
-        (None, Some(n)) => format!("Mandatory variable '{n}' not defined."),
+        (None, Some(n)) => format!("Mandatory variable '{n}'  not defined."),
         (None, None) => "Mandatory variable not defined.".into(),
     };
     Err(Error::new(ErrorKind::UndefinedError, text))

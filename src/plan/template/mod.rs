@@ -18,6 +18,7 @@ mod backslash;
 mod chain;
 mod clock;
 mod collections;
+mod datetime;
 mod filters;
 mod hotdb;
 mod jinja_tests;
@@ -27,7 +28,9 @@ mod lookups_more;
 mod methods;
 mod paths;
 pub mod pyjson;
+mod pyrandom;
 mod text;
+mod vaulting;
 pub mod version;
 pub mod yaml_dump;
 
@@ -164,7 +167,7 @@ static UNKNOWN_PLUGIN: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 /// `mandatory`'s message, with the variable's name.
 static MANDATORY: LazyLock<regex::Regex> = LazyLock::new(|| {
-    regex::Regex::new(r"^Mandatory variable '([^']+)' not defined\.").expect("static regex")
+    regex::Regex::new(r"^Mandatory variable '([^']+)'\s+not defined\.").expect("static regex")
 });
 /// A plain variable path: safe to evaluate again to describe an error.
 static PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
@@ -785,7 +788,7 @@ mod tests {
             .unwrap();
         assert_eq!(v, json!({"a": 1, "k": [{}]}));
         let e = t.render_value("{{ nope | mandatory }}", &c).unwrap_err();
-        assert_eq!(e.message, "Mandatory variable 'nope' not defined.");
+        assert_eq!(e.message, "Mandatory variable 'nope'  not defined.");
         assert_eq!(
             e.kind,
             TemplateErrorKind::Undefined {
@@ -793,7 +796,7 @@ mod tests {
             }
         );
         let e = t.render_value("{{ x.y | mandatory }}", &c).unwrap_err();
-        assert_eq!(e.message, "Mandatory variable 'x.y' not defined.");
+        assert_eq!(e.message, "Mandatory variable 'x.y'  not defined.");
         let e = t
             .render_value("{{ nope | mandatory('set nope') }}", &c)
             .unwrap_err();

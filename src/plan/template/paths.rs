@@ -29,7 +29,10 @@ pub fn register(env: &mut Environment<'static>) {
     });
     env.add_filter("splitext", |v: &Value| {
         let (root, ext) = splitext(&plain_string(v)?);
-        Ok::<_, Error>(Value::from(vec![Value::from(root), Value::from(ext)]))
+        Ok::<_, Error>(super::collections::tuple(vec![
+            Value::from(root),
+            Value::from(ext),
+        ]))
     });
     env.add_filter("path_join", path_join);
     env.add_filter("commonpath", commonpath);

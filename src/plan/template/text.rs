@@ -196,7 +196,12 @@ fn regex_findall(v: &Value, pattern: &str, kwargs: Kwargs) -> Result<Value, Erro
 }
 
 /// `regex_escape(re_type='python')`: Python's re.escape, or a POSIX BRE/ERE escape.
-fn regex_escape(v: &Value, re_type: Option<String>) -> Result<String, Error> {
+fn regex_escape(v: &Value, re_type: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let re_type = match re_type {
+        Some(t) => Some(t),
+        None => kwargs.get::<Option<String>>("re_type")?,
+    };
+    kwargs.assert_all_used()?;
     let text = plain_string(v)?;
     let special: &str = match re_type.as_deref().unwrap_or("python") {
         "python" => "()[]{}?*+-|^$\\.&~# \t\n\r\u{b}\u{c}",
