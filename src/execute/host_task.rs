@@ -599,16 +599,39 @@ impl TaskRun<'_> {
                 Ok(out)
             }
             Action::IncludeVars { args } => {
-                let vars = super::include_vars::load(
-                    &self.render(args, ctx)?,
-                    &self.search_paths,
-                    &self.task.dir,
-                )
-                .map_err(|e| error_at(args.span, self.task, &e))?;
+                let place = super::include_vars::Place {
+                    task_dir: &self.task.dir,
+                    role_path: self.task.role.as_ref().map(|r| r.path.as_path()),
+                    search: &self.search_paths,
+                };
+                let current = |k: &str| ctx.get_json(k);
                 let mut out = TaskOutput::default();
+                let inc =
+                    match super::include_vars::load(&self.render(args, ctx)?, &place, &current) {
+                        Ok(inc) => inc,
+                        Err(e) => {
+                            out.failed = true;
+                            out.status = Some(Status::Failed);
+                            out.result.insert("failed".into(), Value::Bool(true));
+                            out.result.insert("msg".into(), Value::String(e));
+                            return Ok(out);
+                        }
+                    };
                 out.result
-                    .insert("ansible_included_var_files".into(), Value::Array(vec![]));
-                out.include_vars = vars;
+                    .insert("ansible_included_var_files".into(), Value::from(inc.files));
+                out.result.insert("changed".into(), Value::Bool(false));
+                if let Some(message) = inc.failure {
+                    out.failed = true;
+                    out.status = Some(Status::Failed);
+                    out.result
+                        .insert("ansible_facts".into(), Value::Object(Default::default()));
+                    out.result.insert("failed".into(), Value::Bool(true));
+                    out.result.insert("message".into(), Value::String(message));
+                    return Ok(out);
+                }
+                out.result
+                    .insert("ansible_facts".into(), Value::Object(inc.vars.clone()));
+                out.include_vars = inc.vars;
                 out.status = Some(Status::Ok);
                 Ok(out)
             }

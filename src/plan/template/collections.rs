@@ -33,7 +33,8 @@ pub fn list_of(v: &Value) -> Result<Vec<Value>, Error> {
     Ok(super::filters::defined(v)?.try_iter()?.collect())
 }
 
-fn merge(
+/// Ansible's merge_hash: `y` over `x`, dicts merged when `recursive`, lists by `list_merge`.
+pub fn merge(
     x: &mut serde_json::Map<String, J>,
     y: &serde_json::Map<String, J>,
     recursive: bool,

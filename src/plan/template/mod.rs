@@ -18,6 +18,8 @@ mod backslash;
 mod chain;
 mod clock;
 mod collections;
+pub use collections::merge as merge_hash;
+pub use paths::splitext;
 mod datetime;
 mod filters;
 mod hotdb;
