@@ -18,6 +18,27 @@ impl Clone for Inventory {
 }
 
 impl Inventory {
+    /// An inventory of only these groups and their hosts (the `groups` magic var), for
+    /// matching patterns in templates (`inventory_hostnames`).
+    pub fn from_groups(groups: &indexmap::IndexMap<String, Vec<String>>) -> Inventory {
+        let mut inv = Inventory::empty();
+        for (name, hosts) in groups {
+            for h in hosts {
+                inv.hosts.entry(h.clone()).or_insert_with(|| Host {
+                    name: h.clone(),
+                    vars: VarMap::new(),
+                    span: Span::UNKNOWN,
+                });
+            }
+            inv.ensure_group(name);
+            if let Some(g) = inv.groups.get_mut(name) {
+                g.hosts = hosts.clone();
+            }
+        }
+        inv.reconcile();
+        inv
+    }
+
     /// Adds `name` (or updates it): its vars merged over its own, made a member of each
     /// group (created under `all` when new). True when anything changed.
     pub fn add_dynamic_host(&mut self, name: &str, groups: &[String], vars: &VarMap) -> bool {

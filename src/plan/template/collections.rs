@@ -409,6 +409,11 @@ fn subelements(
         None => kwargs.get::<Option<bool>>("skip_missing")?.unwrap_or(false),
     };
     kwargs.assert_all_used()?;
+    Ok(Value::from(subelement_pairs(v, path, skip_missing)?))
+}
+
+/// The `[item, element]` pairs of subelements (the filter and the lookup).
+pub fn subelement_pairs(v: &Value, path: &Value, skip_missing: bool) -> Result<Vec<Value>, Error> {
     let items: Vec<Value> = match super::filters::defined(v)?.kind() {
         ValueKind::Map => v
             .try_iter()?
@@ -453,7 +458,7 @@ fn subelements(
             out.push(Value::from(vec![item.clone(), x]));
         }
     }
-    Ok(Value::from(out))
+    Ok(out)
 }
 
 /// `extract(container, morekeys=None)`: container[item], then each of morekeys.

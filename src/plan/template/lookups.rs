@@ -3,6 +3,7 @@
 //! `LOOKUPS`: a function from the terms and options to a list of values.
 
 use super::filters::{err, plain_string};
+use super::lookups_extra as extra;
 use super::lookups_more as more;
 use minijinja::value::{Kwargs, Rest, Value, ValueKind};
 use minijinja::{Environment, Error, State};
@@ -19,7 +20,11 @@ const LOOKUPS: &[(&str, Lookup)] = &[
     ("pipe", pipe),
     ("vars", vars),
     ("items", items),
-    ("list", items),
+    ("list", extra::list),
+    ("sequence", extra::sequence),
+    ("subelements", extra::subelements),
+    ("inventory_hostnames", extra::inventory_hostnames),
+    ("password", extra::password),
     ("fileglob", more::fileglob),
     ("first_found", more::first_found),
     ("lines", more::lines),
@@ -70,7 +75,7 @@ fn env(_: &State, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> 
 }
 
 /// A path variable of the play (`role_path`, `playbook_dir`).
-fn dir_var(state: &State, name: &str) -> Option<PathBuf> {
+pub(super) fn dir_var(state: &State, name: &str) -> Option<PathBuf> {
     state
         .lookup(name)
         .filter(|v| v.kind() == ValueKind::String)
@@ -105,7 +110,12 @@ fn file(state: &State, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Er
     let lstrip = kwargs.get::<Option<bool>>("lstrip")?.unwrap_or(false);
     let mut out = Vec::new();
     for name in terms(args)? {
-        let mut text = read(&find(state, "files", &name)?)?;
+        let path = find(state, "files", &name).map_err(|_| {
+            err(format!(
+                "The 'file' lookup had an issue accessing the file '{name}'. file not found, use -vvvvv to see paths searched"
+            ))
+        })?;
+        let mut text = read(&path)?;
         if rstrip {
             text.truncate(text.trim_end().len());
         }
@@ -153,7 +163,12 @@ fn template(state: &State, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>
     };
     let mut out = Vec::new();
     for name in terms(args)? {
-        let text = read(&find(state, "templates", &name)?)?;
+        let path = find(state, "templates", &name).map_err(|_| {
+            err(format!(
+                "the template file {name} could not be found for the lookup"
+            ))
+        })?;
+        let text = read(&path)?;
         let source = super::chain::template(&text);
         let tmpl = state.env().template_from_str(&source)?;
         TEMPLATE_DEPTH.with(|d| d.set(depth + 1));
@@ -211,7 +226,7 @@ fn vars(state: &State, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Er
         .collect()
 }
 
-/// `items`/`list`: the terms, lists flattened one level.
+/// `items`: the terms, lists flattened one level.
 fn items(_: &State, args: &[Value], _: &Kwargs) -> Result<Vec<Value>, Error> {
     let mut out = Vec::new();
     for a in args {
@@ -251,9 +266,8 @@ fn run(
         Err(e) if errors == "strict" => Err(e),
         Err(e) => {
             if errors == "warn" {
-                eprintln!(
-                    "[WARNING]: An unhandled exception occurred while running the lookup plugin '{name}': {e}"
-                );
+                let why = e.detail().map_or_else(|| e.to_string(), str::to_string);
+                eprintln!("[WARNING]: Lookup failed but the error is being ignored: {why}");
             }
             Ok(None)
         }

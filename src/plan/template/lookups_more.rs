@@ -279,7 +279,7 @@ pub fn indexed_items(_: &State, args: &[Value], _: &Kwargs) -> Result<Vec<Value>
     Ok(items
         .into_iter()
         .enumerate()
-        .map(|(i, v)| Value::from(vec![Value::from(i), v]))
+        .map(|(i, v)| super::collections::tuple(vec![Value::from(i), v]))
         .collect())
 }
 
