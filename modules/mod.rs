@@ -19,7 +19,7 @@ mod mysql_dump;
 mod mysql_exec;
 mod mysql_login;
 mod mysql_restore;
-mod pause;
+pub mod pause;
 mod ping;
 mod remote_file;
 mod replace;

@@ -71,7 +71,7 @@ fn local_now() -> String {
 }
 
 /// Shows `prompt` on the terminal and reads one line, without echo when asked.
-fn ask(prompt: &str, echo: bool) -> Result<String, String> {
+pub fn ask(prompt: &str, echo: bool) -> Result<String, String> {
     let tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -461,3 +461,51 @@ fn the_first_interrupt_fails_the_next_tasks_so_the_rescue_runs() {
     assert!(!lab.path("after.done").exists(), "{stdout}");
     assert!(stdout.contains("interrupted by the operator"), "{stdout}");
 }
+
+const PROMPT_PLAY: &str = "- hosts: all\n  gather_facts: false\n  vars_prompt:\n    - name: answer\n      prompt: What?\n      default: forty\n      private: false\n    - name: secret_pw\n      prompt: Password\n      default: s3cretvalue\n  tasks:\n    - debug: msg=\"{{ answer }} {{ secret_pw | length }}\"\n";
+
+#[test]
+fn vars_prompt_without_a_terminal_takes_defaults_and_extra_vars_win() {
+    let lab = Lab::new();
+    let r = lab.play(PROMPT_PLAY, &["h1"], &[]);
+    r.assert_code(0);
+    r.err_has("[WARNING]: Not prompting as we are not in interactive mode");
+    r.out_has("\"msg\": \"forty 11\"");
+    let r = lab.play(PROMPT_PLAY, &["h1"], &["-e", "answer=given"]);
+    r.out_has("\"msg\": \"given 11\"");
+    // A bad entry is an error at load time.
+    let r = lab.play(
+        "- hosts: all\n  vars_prompt:\n    - prompt: no name\n  tasks: []\n",
+        &["h1"],
+        &[],
+    );
+    r.assert_code(4);
+    r.err_has("this vars_prompt entry has no `name`");
+}
+
+#[test]
+fn vars_prompt_asks_on_the_terminal_without_echoing_private_answers() {
+    let lab = Lab::new();
+    lab.write("play.yml", PROMPT_PLAY);
+    lab.local_inventory(&["h1"]);
+    let cmd = format!(
+        "(sleep 2; printf 'typed\\n'; sleep 2; printf 'pw-secret-42\\n'; sleep 3) | script -qfc '{} run play.yml -i hosts.ini' /dev/null",
+        env!("CARGO_BIN_EXE_hotplay")
+    );
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&cmd)
+        .current_dir(lab.dir.path())
+        .env("NO_COLOR", "1")
+        .env("HOTPLAY_JOURNAL_DIR", lab.path(".journal"))
+        .output()
+        .expect("run script");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("What? [forty]: "), "{text}");
+    assert!(text.contains("Password [s3cretvalue]: "), "{text}");
+    assert!(text.contains("\"msg\": \"typed 12\""), "{text}");
+    assert!(
+        !text.contains("pw-secret-42"),
+        "the private answer was echoed: {text}"
+    );
+}

@@ -284,7 +284,9 @@ fn render_compat_table(root: &Path) -> String {
     for (a, c) in rows {
         let note = notes.get(c).cloned().unwrap_or_default();
         let note = if note.is_empty() {
-            c.split_once('-').map_or(c.as_str(), |x| x.1).replace('-', " ")
+            c.split_once('-')
+                .map_or(c.as_str(), |x| x.1)
+                .replace('-', " ")
         } else {
             note
         };

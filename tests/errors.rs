@@ -1,5 +1,5 @@
 //! Bad input: each class of mistake gives its error at the right line and column,
-//! exit code 1 (or 5 for bad options), and never a panic.
+//! exit code 4 for a playbook that cannot be loaded (ansible-playbook's parser-error code; 5 for bad options), and never a panic.
 
 mod common;
 use common::Lab;
@@ -7,7 +7,7 @@ use common::Lab;
 fn expect_error(playbook: &str, location: &str, words: &[&str]) {
     let lab = Lab::new();
     let r = lab.play(playbook, &["h1"], &[]);
-    assert_eq!(r.code, 1, "exit code\n{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 4, "exit code\n{}\n{}", r.stdout, r.stderr);
     assert!(r.stderr.starts_with("ERROR!"), "{}", r.stderr);
     assert!(
         r.stderr.contains(&format!("play.yml:{location}")),

@@ -120,7 +120,7 @@ fn errors_carry_their_position() {
         "- hosts: local\n  tasks:\n    - name: x\n      shel: echo\n",
     );
     let r = lab.hotplay(&["plan", "bad.yml", "-i", "hosts.ini", "--offline"]);
-    r.assert_code(1);
+    r.assert_code(4);
     r.err_has("bad.yml:4:7");
     lab.write(
         "serial.yml",

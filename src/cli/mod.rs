@@ -536,7 +536,11 @@ fn run(args: RunArgs, mode: Mode) -> i32 {
         }
         match loader.load_playbook(path) {
             Ok(pb) => books.push(pb),
-            Err(d) => return error(&d.to_string()),
+            // ansible-playbook exits 4 on a parser error (AnsibleParserError).
+            Err(d) => {
+                error(&d.to_string());
+                return 4;
+            }
         }
     }
     if args.syntax_check {

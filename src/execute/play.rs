@@ -112,6 +112,8 @@ struct PlayScope {
     play: Arc<Play>,
     common: Arc<VarMap>,
     extra: Arc<VarMap>,
+    /// The vars_prompt answers (play-vars precedence, over the play's `vars`).
+    prompted: Arc<VarMap>,
 }
 
 /// `hostvars` for one task step: every host's variables as of this step.
@@ -189,8 +191,18 @@ impl<'a> Runner<'a> {
     pub async fn run_play(&mut self, play: Arc<Play>) -> Result<PlayEnd, String> {
         let extra = Arc::new(self.options.extra_vars.clone());
         crate::parse::secrets::remember_named(&Value::Object((*play.vars).clone()));
+        let prompted = Arc::new(super::prompt::ask_vars(
+            &play,
+            &extra,
+            &self.templar,
+            &|m| self.warn(m),
+        )?);
         let static_ctx = Context::new(
-            vec![Layer::lazy(extra.clone()), Layer::lazy(play.vars.clone())],
+            vec![
+                Layer::lazy(extra.clone()),
+                Layer::data(prompted.clone()),
+                Layer::lazy(play.vars.clone()),
+            ],
             self.templar.clone(),
             None,
         );
@@ -319,6 +331,7 @@ impl<'a> Runner<'a> {
                     play: play.clone(),
                     common: Arc::new(c),
                     extra: extra.clone(),
+                    prompted: prompted.clone(),
                 }
             };
             let failed_before = self.lost(&batch);
@@ -572,6 +585,7 @@ impl<'a> Runner<'a> {
             layers.push(Layer::lazy(Arc::new(role.vars.clone())));
         }
         layers.push(Layer::lazy(vars_files.clone()));
+        layers.push(Layer::data(scope.prompted.clone()));
         layers.push(Layer::lazy(scope.play.vars.clone()));
         layers.push(Layer::data(Arc::new(facts)));
         layers.push(Layer::lazy(hs.inventory.clone()));

@@ -240,6 +240,7 @@ impl Loader<'_> {
                 Some(v) => v.expect_seq("`vars_files`")?.to_vec(),
                 None => Vec::new(),
             },
+            vars_prompt: vars_prompt_of(node.get("vars_prompt"))?,
             sections: vec![pre, main, post],
             handlers,
             roles,
@@ -1152,4 +1153,39 @@ fn attrs_of(node: &Node, parent: &Attrs) -> DiagResult<Attrs> {
 /// A JSON value from YAML for an inline default.
 pub fn json_of(node: &Node) -> Value {
     node.to_json()
+}
+
+/// `vars_prompt`: a list of mappings, each with a `name` and only Ansible's keys.
+fn vars_prompt_of(node: Option<&Node>) -> DiagResult<Vec<Node>> {
+    const KEYS: &[&str] = &[
+        "name",
+        "prompt",
+        "default",
+        "private",
+        "confirm",
+        "encrypt",
+        "salt_size",
+        "salt",
+        "unsafe",
+    ];
+    let Some(list) = node.filter(|n| !n.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let entries = list.expect_seq("`vars_prompt`")?;
+    for e in entries {
+        let map = e.expect_map("a vars_prompt entry")?;
+        for (k, _) in map {
+            let key = k.expect_string("a vars_prompt key")?;
+            if !KEYS.contains(&key.as_str()) {
+                return Err(
+                    Diag::new(k.span, format!("`{key}` is not a vars_prompt key"))
+                        .suggest(&key, KEYS.iter().copied()),
+                );
+            }
+        }
+        if e.get("name").is_none() {
+            return Err(Diag::new(e.span, "this vars_prompt entry has no `name`"));
+        }
+    }
+    Ok(entries.to_vec())
 }

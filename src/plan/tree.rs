@@ -179,6 +179,8 @@ pub struct Play {
     pub hosts: Node,
     pub vars: Arc<VarMap>,
     pub vars_files: Vec<Node>,
+    /// vars_prompt entries (mappings with a `name`), asked before the play starts.
+    pub vars_prompt: Vec<Node>,
     /// pre_tasks, roles + tasks, post_tasks: handlers are flushed after each.
     pub sections: Vec<Vec<Item>>,
     pub handlers: Vec<Arc<Task>>,
