@@ -75,13 +75,14 @@ pub fn ask_vars(
         {
             answer = Some(d);
         }
+        let given = answer.is_some();
         // Python's to_text(None) is "None".
         let mut value = answer.unwrap_or_else(|| "None".into());
         if let Some(scheme) = text("encrypt") {
             value = encrypt(templar, &value, &scheme, text("salt"))
                 .map_err(|e| format!("{}: vars_prompt {name}: {e}", entry.span))?;
         }
-        if private {
+        if private && given {
             crate::parse::secrets::remember(&value);
         }
         answers.insert(name, Value::String(value));
