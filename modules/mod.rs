@@ -32,6 +32,7 @@ pub mod sql_split;
 mod stat;
 mod template;
 mod unarchive;
+mod validate_argument_spec;
 mod vip_check;
 mod wait_for;
 mod wait_for_port;
@@ -68,6 +69,7 @@ static MODULES: &[&dyn Module] = &[
     &stat::Stat,
     &template::Template,
     &unarchive::Unarchive,
+    &validate_argument_spec::ValidateArgumentSpec,
     &vip_check::VipCheck,
     &wait_for::WaitFor,
     &wait_for_port::WaitForPort,
