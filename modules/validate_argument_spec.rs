@@ -75,12 +75,13 @@ impl Module for ValidateArgumentSpec {
                 .msg("The arg spec validation passed")
                 .with("validate_args_context", context));
         }
-        Ok(
-            Outcome::failed(format!("Validation of arguments failed:\n{}", errors.join("\n")))
-                .with("argument_spec_data", Value::Object(spec))
-                .with("argument_errors", errors)
-                .with("validate_args_context", context),
-        )
+        Ok(Outcome::failed(format!(
+            "Validation of arguments failed:\n{}",
+            errors.join("\n")
+        ))
+        .with("argument_spec_data", Value::Object(spec))
+        .with("argument_errors", errors)
+        .with("validate_args_context", context))
     }
 }
 
@@ -199,7 +200,12 @@ fn names(terms: &Value, sep: &str) -> String {
 }
 
 impl Validator {
-    fn unsupported(&mut self, spec: &Map<String, Value>, params: &Map<String, Value>, ctx: &[String]) {
+    fn unsupported(
+        &mut self,
+        spec: &Map<String, Value>,
+        params: &Map<String, Value>,
+        ctx: &[String],
+    ) {
         let mut legal: Vec<String> = spec.keys().cloned().collect();
         let mut aliases: Vec<String> = Vec::new();
         for s in spec.values() {
@@ -411,7 +417,7 @@ impl Validator {
         }
         if let Some(Value::Object(by)) = h.get("required_by") {
             for (key, wanted) in by {
-                if !params.get(key).is_some_and(|v| !v.is_null()) {
+                if params.get(key).is_none_or(|v| v.is_null()) {
                     continue;
                 }
                 let wanted = match wanted {
@@ -501,7 +507,9 @@ mod tests {
         assert!(run(json!({"p": {"type": "int"}}), json!({"p": "8"})).is_empty());
         assert_eq!(
             run(json!({"p": {"type": "int"}}), json!({"p": "x"})),
-            vec!["argument 'p' is of type <class 'ansible.parsing.yaml.objects.AnsibleUnicode'> and we were unable to convert to int: <class 'ansible.parsing.yaml.objects.AnsibleUnicode'> cannot be converted to an int"]
+            vec![
+                "argument 'p' is of type <class 'ansible.parsing.yaml.objects.AnsibleUnicode'> and we were unable to convert to int: <class 'ansible.parsing.yaml.objects.AnsibleUnicode'> cannot be converted to an int"
+            ]
         );
     }
 

@@ -1377,6 +1377,30 @@ impl<'a> Runner<'a> {
                     b.ended = true;
                 }
             }
+            // As ansible-core 2.18 (2.17 rejects it): the rest of this role is skipped for
+            // the host; the play goes on.
+            "end_role" => {
+                let Some(role) = task.role.clone() else {
+                    return Err(error_at(
+                        task.span,
+                        task,
+                        "meta: end_role can only be used inside a role",
+                    ));
+                };
+                if task.is_handler {
+                    return Err(error_at(
+                        task.span,
+                        task,
+                        "meta: end_role cannot be used in handlers",
+                    ));
+                }
+                for h in &chosen {
+                    if let Some(b) = state.get_mut(h) {
+                        b.cursor
+                            .skip_while(|t| t.role.as_ref().is_some_and(|r| Arc::ptr_eq(r, &role)));
+                    }
+                }
+            }
             "end_host" => {
                 for h in &chosen {
                     if let Some(b) = state.get_mut(h) {

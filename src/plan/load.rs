@@ -951,9 +951,7 @@ impl Loader<'_> {
             Ok(mut u) => !u.seen.insert(key),
             Err(_) => false,
         };
-        if seen_before
-            && !allow_duplicates
-            && matches!(usage, RoleUse::Play | RoleUse::Dependency)
+        if seen_before && !allow_duplicates && matches!(usage, RoleUse::Play | RoleUse::Dependency)
         {
             return Ok((role, Vec::new(), Vec::new()));
         }
@@ -980,9 +978,7 @@ impl Loader<'_> {
         };
         // The arguments of the entry point are checked before its tasks.
         let entry_point = from.tasks.clone().unwrap_or_else(|| "main".into());
-        if validate
-            && let Some(spec) = argument_spec(&path, meta.as_ref(), &entry_point)?
-        {
+        if validate && let Some(spec) = argument_spec(&path, meta.as_ref(), &entry_point)? {
             let mut task_name = format!("Validating arguments against arg spec '{entry_point}'");
             if let Some(d) = spec.get("short_description") {
                 task_name += &format!(" - {}", d.scalar_text().unwrap_or_default());

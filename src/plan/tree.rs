@@ -167,7 +167,16 @@ impl Task {
             (Some(n), _) => n.clone(),
             (None, Action::Module { name, .. }) => name.clone(),
             (None, Action::IncludeTasks { .. }) => "include_tasks".into(),
-            (None, Action::IncludeRole { .. }) => "include_role".into(),
+            // As ansible-core: `include_role : <role>`.
+            (None, Action::IncludeRole { args }) => match args
+                .get("name")
+                .or_else(|| args.get("role"))
+                .or(Some(args))
+                .and_then(|n| n.as_str().map(str::to_string))
+            {
+                Some(role) => format!("include_role : {role}"),
+                None => "include_role".into(),
+            },
             (None, Action::IncludeVars { .. }) => "include_vars".into(),
             (None, Action::Meta { .. }) => "meta".into(),
         };

@@ -1783,6 +1783,42 @@ CASES += [
             - debug:
                 msg: "{{ bad.argument_errors }}"
         """), out=['"msg": "{} False"', '"argument_errors": ["missing required arguments: port", "value of name must be one of: a, b, got: c"], "argument_spec_data": {"name": {"choices": ["a", "b"]}, "port": {"required": true, "type": "int"}}, "changed": false', '    "msg": [\n        "missing required arguments: port",\n        "value of name must be one of: a, b, got: c"\n    ]']),
+    # Dependencies of import_role/include_role skip what already ran; the role itself runs again.
+    dict(name="224-role-include-deps-dedup", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - c
+            - d
+          tasks:
+            - import_role:
+                name: c
+            - include_role:
+                name: d
+            - import_role:
+                name: d
+        """), out=['"msg": "c 0"', '"msg": "c 1"', "TASK [include_role : d] ***", "included: d for h1\n"], files_in={
+            "roles/c/tasks/main.yml": "- debug:\n    msg: \"c {{ x | default(0) }}\"\n",
+            "roles/d/meta/main.yml": "dependencies:\n  - c\n  - role: c\n    x: 1\n",
+            "roles/d/tasks/main.yml": "- debug:\n    msg: d\n",
+        }),
+    # A required option may come from the role's defaults or play vars; the check is tagged always.
+    dict(name="225-role-argspec-from-vars-tags", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            from_play: 1
+          roles:
+            - role: r
+              tags: [mine]
+            - role: r
+              tags: [other]
+              bad: 1
+        """), args=["--tags", "mine"], out=["TASK [r : Validating arguments against arg spec 'main'] ***", '"msg": "ran 2 1"', '"argument_errors": ["bad. Supported parameters include: from_default, from_play."]'], files_in={
+            "roles/r/defaults/main.yml": "from_default: 2\n",
+            "roles/r/meta/argument_specs.yml": "argument_specs:\n  main:\n    options:\n      from_default:\n        type: int\n        required: true\n      from_play:\n        type: int\n        required: true\n",
+            "roles/r/tasks/main.yml": "- debug:\n    msg: \"ran {{ from_default }} {{ from_play }}\"\n",
+        }),
 ]
 
 
