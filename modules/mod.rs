@@ -35,6 +35,7 @@ mod stat;
 mod tempfile;
 mod template;
 mod unarchive;
+mod validate_argument_spec;
 mod vip_check;
 mod wait_for;
 mod wait_for_port;
@@ -74,6 +75,7 @@ static MODULES: &[&dyn Module] = &[
     &tempfile::TempFile,
     &template::Template,
     &unarchive::Unarchive,
+    &validate_argument_spec::ValidateArgumentSpec,
     &vip_check::VipCheck,
     &wait_for::WaitFor,
     &wait_for_port::WaitForPort,

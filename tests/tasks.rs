@@ -778,3 +778,62 @@ fn shell_metacharacters_in_names_and_values_never_run() {
     assert!(!marker.exists(), "a metacharacter ran as code");
     assert!(dir.join(&name).exists());
 }
+
+/// `meta: end_role` as ansible-core 2.18 has it (2.17 rejects it): the rest of the role
+/// is skipped for that host only; the play and a later use of the role go on.
+#[test]
+fn meta_end_role_ends_the_role_for_the_host() {
+    let lab = Lab::new();
+    lab.write(
+        "roles/r/tasks/main.yml",
+        "- debug:\n    msg: \"r before {{ inventory_hostname }}\"\n- meta: end_role\n  when: inventory_hostname == 'h1'\n- debug:\n    msg: \"r after {{ inventory_hostname }}\"\n",
+    );
+    let r = lab.play(
+        r#"
+- hosts: all
+  gather_facts: no
+  roles:
+    - r
+  tasks:
+    - debug:
+        msg: "play {{ inventory_hostname }}"
+    - include_role:
+        name: r
+"#,
+        &["h1", "h2"],
+        &[],
+    );
+    r.assert_code(0);
+    r.out_has("\"msg\": \"r before h1\"");
+    r.out_has("\"msg\": \"r after h2\"");
+    r.out_has("\"msg\": \"play h1\"");
+    assert!(!r.stdout.contains("r after h1"), "{}", r.stdout);
+    // Twice (roles: and include_role) r after h2; never for h1.
+    assert_eq!(r.stdout.matches("\"msg\": \"r after h2\"").count(), 2);
+}
+
+/// Roles are found in ANSIBLE_ROLES_PATH too (colon-separated).
+#[test]
+fn roles_path_from_the_environment() {
+    let lab = Lab::new();
+    lab.write(
+        "shared/far/tasks/main.yml",
+        "- debug:\n    msg: \"far {{ role_path | dirname | basename }}\"\n",
+    );
+    lab.write(
+        "play.yml",
+        "- hosts: all\n  gather_facts: no\n  roles:\n    - far\n",
+    );
+    lab.local_inventory(&["h1"]);
+    let shared = lab.path("shared");
+    let r = lab.hotplay_with(
+        env!("CARGO_BIN_EXE_hotplay"),
+        &["run", "play.yml", "-i", "hosts.ini"],
+        &[(
+            "ANSIBLE_ROLES_PATH",
+            &format!("/nonexistent:{}", shared.display()),
+        )],
+    );
+    r.assert_code(0);
+    r.out_has("\"msg\": \"far shared\"");
+}

@@ -134,49 +134,61 @@ pub fn parse_free_form(doc: &ModuleDoc, s: &str) -> VarMap {
 
 fn convert(spec: &ArgSpec, v: Value) -> Result<Value, String> {
     let name = spec.name;
-    let bad = |want: &str, v: &Value| {
-        format!(
-            "argument '{name}' is of type {} and we were unable to convert to {want}",
-            type_word(v)
-        )
-    };
-    Ok(match spec.ty {
+    match coerce(spec.ty, v.clone()) {
+        Some(v) => Ok(v),
+        None if spec.ty == ArgType::Bool => Err(format!(
+            "argument '{name}' is of type {} and we were unable to convert to bool: the value '{}' is not a valid boolean. Valid booleans include: 'yes', 'on', '1', 'true', 'no', 'off', '0', 'false'",
+            type_word(&v),
+            display(&v)
+        )),
+        None => Err(format!(
+            "argument '{name}' is of type {} and we were unable to convert to {}",
+            type_word(&v),
+            type_name(spec.ty)
+        )),
+    }
+}
+
+/// Ansible's name of an argument type (`str`, `int` ...).
+pub fn type_name(ty: ArgType) -> &'static str {
+    match ty {
+        ArgType::Str => "str",
+        ArgType::Bool => "bool",
+        ArgType::Int => "int",
+        ArgType::Float => "float",
+        ArgType::Path => "path",
+        ArgType::List => "list",
+        ArgType::Dict => "dict",
+        ArgType::Mode => "raw",
+        ArgType::Raw => "raw",
+    }
+}
+
+/// A value converted to an argument type as Ansible's `check_type_*` convert it; None
+/// when it cannot be. The one conversion of module arguments and argument specs.
+pub fn coerce(ty: ArgType, v: Value) -> Option<Value> {
+    Some(match ty {
         ArgType::Raw | ArgType::Mode => v,
         ArgType::Str | ArgType::Path => match v {
             Value::String(_) => v,
             Value::Number(n) => Value::String(n.to_string()),
             Value::Bool(b) => Value::String(if b { "True" } else { "False" }.into()),
-            other => return Err(bad("str", &other)),
+            _ => return None,
         },
-        ArgType::Bool => match to_bool(&v) {
-            Some(b) => Value::Bool(b),
-            None => {
-                return Err(format!(
-                    "argument '{name}' is of type {} and we were unable to convert to bool: the value '{}' is not a valid boolean. Valid booleans include: 'yes', 'on', '1', 'true', 'no', 'off', '0', 'false'",
-                    type_word(&v),
-                    display(&v)
-                ));
-            }
-        },
+        ArgType::Bool => Value::Bool(to_bool(&v)?),
         ArgType::Int => match &v {
-            Value::Number(n) if n.is_i64() => v,
+            Value::Number(n) if n.is_i64() || n.is_u64() => v,
             Value::Number(n) => match n.as_f64() {
                 Some(f) if f.fract() == 0.0 => Value::from(f as i64),
-                _ => return Err(bad("int", &v)),
+                _ => return None,
             },
-            Value::String(s) => match s.trim().parse::<i64>() {
-                Ok(i) => Value::from(i),
-                Err(_) => return Err(bad("int", &v)),
-            },
-            _ => return Err(bad("int", &v)),
+            Value::String(s) => Value::from(s.trim().parse::<i64>().ok()?),
+            _ => return None,
         },
         ArgType::Float => match &v {
             Value::Number(_) => v,
-            Value::String(s) => match s.trim().parse::<f64>() {
-                Ok(f) => Value::from(f),
-                Err(_) => return Err(bad("float", &v)),
-            },
-            _ => return Err(bad("float", &v)),
+            Value::String(s) => Value::from(s.trim().parse::<f64>().ok()?),
+            _ => return None,
         },
         ArgType::List => match v {
             Value::Array(_) => v,
@@ -187,14 +199,12 @@ fn convert(spec: &ArgSpec, v: Value) -> Result<Value, String> {
                     .collect(),
             ),
             Value::Number(_) | Value::Bool(_) => Value::Array(vec![v]),
-            other => return Err(bad("list", &other)),
+            _ => return None,
         },
         ArgType::Dict => match v {
             Value::Object(_) => v,
-            Value::String(s) if s.trim().starts_with('{') => {
-                serde_json::from_str(&s).map_err(|_| bad("dict", &Value::String(s.clone())))?
-            }
-            other => return Err(bad("dict", &other)),
+            Value::String(s) if s.trim().starts_with('{') => serde_json::from_str(&s).ok()?,
+            _ => return None,
         },
     })
 }

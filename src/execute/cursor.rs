@@ -97,6 +97,16 @@ impl Cursor {
         }
     }
 
+    /// Moves past the tasks that follow while `pred` holds (`meta: end_role`).
+    pub fn skip_while(&mut self, pred: impl Fn(&Task) -> bool) {
+        while let Some(t) = self.peek() {
+            if !pred(&t) {
+                break;
+            }
+            self.advance();
+        }
+    }
+
     /// Moves past the task `peek` returned.
     pub fn advance(&mut self) {
         if let Some(f) = self.stack.last_mut() {

@@ -594,6 +594,11 @@ impl TaskRun<'_> {
                     }
                 };
                 let mut out = TaskOutput::default();
+                // Shown as ansible-core shows it: `included: <role> for <hosts>`.
+                if let Some(Value::String(role)) = map.get("name").or_else(|| map.get("role")) {
+                    out.result
+                        .insert("include".into(), Value::String(role.clone()));
+                }
                 out.role_includes.push((map, loop_vars_of(ctx, self)));
                 out.status = Some(Status::Ok);
                 Ok(out)

@@ -13,7 +13,7 @@ use crate::parse::inventory::Inventory;
 use crate::parse::{Kind, Node, Span};
 use crate::plan::load::Loader;
 use crate::plan::template::{OMIT, Templar};
-use crate::plan::tree::{Action, Item, Play, Task};
+use crate::plan::tree::{Action, Item, Play, Role, Task};
 use crate::plan::vars::{Context, HostVarsSource, Layer};
 use futures::StreamExt;
 use indexmap::{IndexMap, IndexSet};
@@ -35,6 +35,8 @@ pub struct HostState {
     /// set_fact and register.
     pub vars: Arc<VarMap>,
     pub include_vars: Arc<VarMap>,
+    /// Roles included with `public: true` in this play, latest last.
+    pub public_roles: Vec<Arc<Role>>,
     pub failed: bool,
     pub unreachable: bool,
 }
@@ -103,6 +105,7 @@ pub struct Runner<'a> {
     pub conns: connections::Pool,
     pub start_at: Option<String>,
     include_cache: HashMap<String, Arc<Vec<Item>>>,
+    role_include_cache: HashMap<String, (Arc<Role>, Arc<Vec<Item>>)>,
     /// `hotplay resume`: each host's outcomes from the earlier run, still to restore.
     replay: Option<super::resume::ReplayLog>,
 }
@@ -155,6 +158,7 @@ impl<'a> Runner<'a> {
             conns: connections::Pool::default(),
             start_at: options.start_at_task.clone(),
             include_cache: HashMap::new(),
+            role_include_cache: HashMap::new(),
             replay: options.replay.as_deref().cloned(),
         }
     }
@@ -189,6 +193,9 @@ impl<'a> Runner<'a> {
     }
 
     pub async fn run_play(&mut self, play: Arc<Play>) -> Result<PlayEnd, String> {
+        for hs in self.hosts.values_mut() {
+            hs.public_roles.clear();
+        }
         let extra = Arc::new(self.options.extra_vars.clone());
         crate::parse::secrets::remember_named(&Value::Object((*play.vars).clone()));
         let prompted = Arc::new(super::prompt::ask_vars(
@@ -580,7 +587,11 @@ impl<'a> Runner<'a> {
                 layers.push(Layer::lazy(Arc::new(role.vars.clone())));
             }
         }
-        // The play's roles export their vars and defaults to the whole play; a later role wins.
+        // The play's roles export their vars and defaults to the whole play; a later role
+        // wins; so do the roles included with `public: true` so far.
+        for role in hs.public_roles.iter().rev() {
+            layers.push(Layer::lazy(Arc::new(role.vars.clone())));
+        }
         for role in scope.play.roles.iter().rev() {
             layers.push(Layer::lazy(Arc::new(role.vars.clone())));
         }
@@ -590,6 +601,9 @@ impl<'a> Runner<'a> {
         layers.push(Layer::data(Arc::new(facts)));
         layers.push(Layer::lazy(hs.inventory.clone()));
         if let Some(role) = task.and_then(|t| t.role.as_ref()) {
+            layers.push(Layer::lazy(Arc::new(role.defaults.clone())));
+        }
+        for role in hs.public_roles.iter().rev() {
             layers.push(Layer::lazy(Arc::new(role.defaults.clone())));
         }
         for role in scope.play.roles.iter().rev() {
@@ -1250,7 +1264,7 @@ impl<'a> Runner<'a> {
         {
             for name in &task.notify {
                 let mut found = false;
-                for (i, hd) in scope.play.handlers.iter().enumerate() {
+                for (i, hd) in scope.play.all_handlers().iter().enumerate() {
                     if handler_matches(hd, name) {
                         b.notified.insert(i);
                         found = true;
@@ -1283,7 +1297,15 @@ impl<'a> Runner<'a> {
             loaded.push(self.load_include(task, path, vars, &scope.play));
         }
         for (args, vars) in out.role_includes.iter().filter(|_| depth < MAX_NESTING) {
-            loaded.push(self.load_role_include(task, args, vars, &scope.play));
+            let l = self.load_role_include(task, args, vars, &scope.play);
+            // include_role with `public`: the role's vars stay visible after it.
+            if let Ok((role, _)) = &l
+                && role.public
+                && let Some(hs) = self.hosts.get_mut(host)
+            {
+                hs.public_roles.push(role.clone());
+            }
+            loaded.push(l.map(|(_, items)| items));
         }
         for l in loaded {
             match l {
@@ -1350,7 +1372,7 @@ impl<'a> Runner<'a> {
                 },
                 &scopes,
                 task.role.as_ref(),
-                &play.dir,
+                play,
                 &task.order,
                 self.include_cache.len() as u32,
             )
@@ -1366,15 +1388,15 @@ impl<'a> Runner<'a> {
         args: &VarMap,
         vars: &VarMap,
         play: &Play,
-    ) -> Result<Arc<Vec<Item>>, String> {
+    ) -> Result<(Arc<Role>, Arc<Vec<Item>>), String> {
         let key = format!(
             "role|{:?}|{}|{}",
             task.order,
             serde_json::to_string(args).unwrap_or_default(),
             serde_json::to_string(vars).unwrap_or_default()
         );
-        if let Some(items) = self.include_cache.get(&key) {
-            return Ok(items.clone());
+        if let Some(loaded) = self.role_include_cache.get(&key) {
+            return Ok(loaded.clone());
         }
         let mut entry = args.clone();
         if let Some(n) = entry.remove("name") {
@@ -1388,13 +1410,13 @@ impl<'a> Runner<'a> {
             entry.insert(k.clone(), v.clone());
         }
         let node = Node::from_json(&Value::Object(entry), task.span);
-        let items = self
+        let (role, items) = self
             .loader
-            .load_role_dynamic(&node, &task.attrs, &play.dir, &task.dir, &task.order)
+            .load_role_dynamic(&node, &task.attrs, play, &task.dir, &task.order)
             .map_err(|d| d.to_string())?;
-        let items = Arc::new(items);
-        self.include_cache.insert(key, items.clone());
-        Ok(items)
+        let loaded = (role, Arc::new(items));
+        self.role_include_cache.insert(key, loaded.clone());
+        Ok(loaded)
     }
 
     async fn run_meta(
@@ -1437,6 +1459,30 @@ impl<'a> Runner<'a> {
             "end_play" | "end_batch" if !chosen.is_empty() => {
                 for b in state.values_mut() {
                     b.ended = true;
+                }
+            }
+            // As ansible-core 2.18 (2.17 rejects it): the rest of this role is skipped for
+            // the host; the play goes on.
+            "end_role" => {
+                let Some(role) = task.role.clone() else {
+                    return Err(error_at(
+                        task.span,
+                        task,
+                        "meta: end_role can only be used inside a role",
+                    ));
+                };
+                if task.is_handler {
+                    return Err(error_at(
+                        task.span,
+                        task,
+                        "meta: end_role cannot be used in handlers",
+                    ));
+                }
+                for h in &chosen {
+                    if let Some(b) = state.get_mut(h) {
+                        b.cursor
+                            .skip_while(|t| t.role.as_ref().is_some_and(|r| Arc::ptr_eq(r, &role)));
+                    }
                 }
             }
             "end_host" => {
@@ -1482,7 +1528,7 @@ impl<'a> Runner<'a> {
         let force = scope.play.force_handlers || self.options.force_handlers;
         for _pass in 0..64 {
             let mut ran = false;
-            for (i, handler) in scope.play.handlers.clone().iter().enumerate() {
+            for (i, handler) in scope.play.all_handlers().iter().enumerate() {
                 let hosts: Vec<String> = batch
                     .iter()
                     .filter(|h| state.get(*h).is_some_and(|b| b.notified.contains(&i)))
@@ -1535,9 +1581,7 @@ fn merge_facts(into: &mut Arc<VarMap>, facts: &VarMap) {
 }
 
 fn handler_matches(handler: &Task, name: &str) -> bool {
-    handler.name.as_deref() == Some(name)
-        || handler.display_name() == name
-        || handler.listen.iter().any(|l| l == name)
+    handler.handler_names().iter().any(|n| n == name)
 }
 
 /// Step IDs of the manual (`MBR-4`, `C-STOP`) among a task's tags.

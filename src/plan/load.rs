@@ -8,7 +8,7 @@ use crate::parse::diag::did_you_mean;
 use crate::parse::{Diag, DiagResult, Kind, Node, yaml};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// What the loader needs to know about modules (the execute layer provides it).
 pub trait Catalog {
@@ -31,6 +31,18 @@ struct Scope<'s> {
     play_dir: &'s Path,
     static_vars: minijinja::Value,
     is_handler: bool,
+    /// The play's role calls so far and the handlers imported roles bring.
+    uses: Arc<Mutex<PlayRoles>>,
+}
+
+/// Where a role is used: dependencies and `roles:` entries run once per parameters
+/// (unless the role allows duplicates); import_role and include_role always run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RoleUse {
+    Play,
+    Dependency,
+    Import,
+    Include,
 }
 
 const MAX_IMPORT_DEPTH: usize = 64;
@@ -185,18 +197,26 @@ impl Loader<'_> {
         play_vars.extend(vars_of(node.get("vars"))?);
         let vars = Arc::new(play_vars);
         let attrs = attrs_of(node, &outer.attrs)?;
+        let uses = Arc::new(Mutex::new(PlayRoles::default()));
         let scope = Scope {
             play_dir: dir,
             static_vars: self.static_context(&vars),
             is_handler: false,
+            uses: uses.clone(),
         };
         let mut roles = Vec::new();
         let mut role_items = Vec::new();
         let mut handlers = Vec::new();
         if let Some(r) = node.get("roles") {
             for (i, entry) in r.expect_seq("`roles`")?.iter().enumerate() {
-                let (role, items, role_handlers) =
-                    self.load_role_call(entry, &attrs, &scope, vec![1, i as u32], dir)?;
+                let (role, items, role_handlers) = self.load_role_call(
+                    entry,
+                    &attrs,
+                    &scope,
+                    vec![1, i as u32],
+                    dir,
+                    RoleUse::Play,
+                )?;
                 roles.push(role);
                 role_items.extend(items);
                 handlers.extend(role_handlers);
@@ -214,6 +234,11 @@ impl Loader<'_> {
         let mut main = role_items;
         main.extend(section("tasks", 2)?);
         let post = section("post_tasks", 3)?;
+        // Handlers of imported roles come after those of `roles:`.
+        if let Ok(mut u) = uses.lock() {
+            handlers.append(&mut u.handlers);
+            roles.append(&mut u.imported);
+        }
         if let Some(h) = node.get("handlers").filter(|h| !h.is_null()) {
             let hscope = Scope {
                 is_handler: true,
@@ -244,6 +269,7 @@ impl Loader<'_> {
             sections: vec![pre, main, post],
             handlers,
             roles,
+            role_uses: uses,
             serial: node.get("serial").cloned(),
             max_fail_percentage: node.get("max_fail_percentage").cloned(),
             any_errors_fatal: bool_kw("any_errors_fatal")?,
@@ -496,9 +522,12 @@ impl Loader<'_> {
                 );
             }
             "import_role" => {
-                let (r, items, handlers) =
-                    self.load_role_call(action_args, &attrs, scope, order, dir)?;
-                let _ = (r, handlers);
+                let (role, items, handlers) =
+                    self.load_role_call(action_args, &attrs, scope, order, dir, RoleUse::Import)?;
+                if let Ok(mut u) = scope.uses.lock() {
+                    u.handlers.extend(handlers);
+                    u.imported.push(role);
+                }
                 return Ok(items);
             }
             "include" => {
@@ -680,7 +709,7 @@ impl Loader<'_> {
         apply: Option<&Node>,
         scopes: &[Arc<VarMap>],
         role: Option<&Arc<Role>>,
-        play_dir: &Path,
+        play: &Play,
         order: &[u32],
         slot: u32,
     ) -> DiagResult<Vec<Item>> {
@@ -692,9 +721,10 @@ impl Loader<'_> {
             inherited = attrs_of(a, &inherited)?;
         }
         let scope = Scope {
-            play_dir,
+            play_dir: &play.dir,
             static_vars: self.static_context(&VarMap::new()),
             is_handler: false,
+            uses: play.role_uses.clone(),
         };
         let mut o = order.to_vec();
         o.push(slot);
@@ -711,24 +741,36 @@ impl Loader<'_> {
     }
 
     /// A role included at run time (include_role); `entry` is its rendered arguments.
+    /// Its handlers join the play's.
     pub fn load_role_dynamic(
         &self,
         entry: &Node,
         attrs: &Attrs,
-        play_dir: &Path,
+        play: &Play,
         dir: &Path,
         order: &[u32],
-    ) -> DiagResult<Vec<Item>> {
+    ) -> DiagResult<(Arc<Role>, Vec<Item>)> {
         let mut inherited = attrs.clone();
         inherited.when.clear();
         inherited.tags.clear();
         let scope = Scope {
-            play_dir,
+            play_dir: &play.dir,
             static_vars: self.static_context(&VarMap::new()),
             is_handler: false,
+            uses: play.role_uses.clone(),
         };
-        let (_, items, _) = self.load_role_call(entry, &inherited, &scope, order.to_vec(), dir)?;
-        Ok(items)
+        let (role, items, handlers) = self.load_role_call(
+            entry,
+            &inherited,
+            &scope,
+            order.to_vec(),
+            dir,
+            RoleUse::Include,
+        )?;
+        if let Ok(mut u) = play.role_uses.lock() {
+            u.handlers.extend(handlers);
+        }
+        Ok((role, items))
     }
 
     fn check_module_args(&self, module: &str, args: &Node) -> DiagResult<()> {
@@ -813,7 +855,10 @@ impl Loader<'_> {
         scope: &Scope,
         order: Vec<u32>,
         dir: &Path,
+        usage: RoleUse,
     ) -> DiagResult<RoleLoad> {
+        let mut public = false;
+        let mut validate = true;
         let (name_node, params, attrs, from) = match &entry.kind {
             Kind::Str(_) => (
                 entry.clone(),
@@ -843,7 +888,9 @@ impl Loader<'_> {
                         "handlers_from" => {
                             from.handlers = Some(v.expect_string("`handlers_from`")?)
                         }
-                        "public" | "allow_duplicates" | "rolespec_validate" | "apply" => {}
+                        "public" => public = static_bool(v, "public")?,
+                        "rolespec_validate" => validate = static_bool(v, "rolespec_validate")?,
+                        "allow_duplicates" | "apply" => {}
                         "vars" => params.extend(vars_of(Some(v))?),
                         k if keywords::COMMON.contains(&k) => {}
                         _ => {
@@ -871,35 +918,103 @@ impl Loader<'_> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or(name.clone());
+        let meta = match find_main(&path.join("meta"), None) {
+            Some(m) => Some(yaml::load_file(&m)?),
+            None => None,
+        };
         let role = Arc::new(Role {
             name: role_name,
             defaults: load_role_vars(&path, "defaults", from.defaults.as_deref())?,
             vars: load_role_vars(&path, "vars", from.vars.as_deref())?,
             params,
             path: path.clone(),
+            // import_role is always public; include_role only when asked.
+            public: usage != RoleUse::Include || public,
         });
+        // As ansible-core: a role runs once per parameters (and from-files) in a play,
+        // unless its meta allows duplicates; import_role and include_role always run.
+        let allow_duplicates = meta
+            .as_ref()
+            .and_then(|m| m.get("allow_duplicates"))
+            .map(|n| static_bool(n, "allow_duplicates"))
+            .transpose()?
+            .unwrap_or(false);
+        let key = format!(
+            "{}|{}|{:?}|{:?}|{:?}|{:?}",
+            path.display(),
+            serde_json::to_string(&role.params).unwrap_or_default(),
+            from.tasks,
+            from.vars,
+            from.defaults,
+            from.handlers
+        );
+        let seen_before = match scope.uses.lock() {
+            Ok(mut u) => !u.seen.insert(key),
+            Err(_) => false,
+        };
+        if seen_before && !allow_duplicates && matches!(usage, RoleUse::Play | RoleUse::Dependency)
+        {
+            return Ok((role, Vec::new(), Vec::new()));
+        }
         let mut items = Vec::new();
         // meta/main.yml dependencies run first.
-        if let Some(meta) = find_main(&path.join("meta"), None) {
-            let doc = yaml::load_file(&meta)?;
-            if let Some(deps) = doc.get("dependencies").and_then(Node::as_seq) {
-                for (i, d) in deps.iter().enumerate() {
-                    let mut o = order.clone();
-                    o.push(i as u32);
-                    let (_, dep_items, _) = self.load_role_call(d, &attrs, scope, o, &path)?;
-                    items.extend(dep_items);
-                }
+        if let Some(deps) = meta
+            .as_ref()
+            .and_then(|m| m.get("dependencies"))
+            .and_then(Node::as_seq)
+        {
+            for (i, d) in deps.iter().enumerate() {
+                let mut o = order.clone();
+                o.push(i as u32);
+                let (_, dep_items, _) =
+                    self.load_role_call(d, &attrs, scope, o, &path, RoleUse::Dependency)?;
+                items.extend(dep_items);
             }
+        }
+        let rscope = Scope {
+            play_dir: scope.play_dir,
+            static_vars: scope.static_vars.clone(),
+            is_handler: false,
+            uses: scope.uses.clone(),
+        };
+        // The arguments of the entry point are checked before its tasks.
+        let entry_point = from.tasks.clone().unwrap_or_else(|| "main".into());
+        if validate && let Some(spec) = argument_spec(&path, meta.as_ref(), &entry_point)? {
+            let mut task_name = format!("Validating arguments against arg spec '{entry_point}'");
+            if let Some(d) = spec.get("short_description") {
+                task_name += &format!(" - {}", d.scalar_text().unwrap_or_default());
+            }
+            let task = serde_json::json!({
+                "name": task_name,
+                "validate_argument_spec": {
+                    "argument_spec": spec.get("options").map(Node::to_json).unwrap_or_else(|| serde_json::json!({})),
+                    "provided_arguments": role.params,
+                    "validate_args_context": {
+                        "argument_spec_name": entry_point,
+                        "name": role.name,
+                        "path": path.display().to_string(),
+                        "type": "role",
+                    },
+                },
+                "tags": ["always"],
+            });
+            let mut o = order.clone();
+            o.push(999);
+            items.extend(self.load_task(
+                &Node::from_json(&task, entry.span),
+                &attrs,
+                &[],
+                Some(&role),
+                &rscope,
+                o,
+                &path,
+                1,
+            )?);
         }
         let mut o = order.clone();
         o.push(1000);
         if let Some(tasks) = find_main(&path.join("tasks"), from.tasks.as_deref()) {
             let doc = yaml::load_file(&tasks)?;
-            let rscope = Scope {
-                play_dir: scope.play_dir,
-                static_vars: scope.static_vars.clone(),
-                is_handler: false,
-            };
             items.extend(self.load_items(
                 &doc,
                 &attrs,
@@ -923,6 +1038,7 @@ impl Loader<'_> {
                 play_dir: scope.play_dir,
                 static_vars: scope.static_vars.clone(),
                 is_handler: true,
+                uses: scope.uses.clone(),
             };
             let hitems = self.load_items(
                 &doc,
@@ -938,6 +1054,16 @@ impl Loader<'_> {
         }
         Ok((role, items, handlers))
     }
+}
+
+/// The argument spec of a role's entry point: meta/argument_specs.yml, else the
+/// `argument_specs` of meta/main.yml.
+fn argument_spec(role: &Path, meta: Option<&Node>, entry: &str) -> DiagResult<Option<Node>> {
+    let specs = match find_main(&role.join("meta"), Some("argument_specs")) {
+        Some(p) => yaml::load_file(&p)?.get("argument_specs").cloned(),
+        None => meta.and_then(|m| m.get("argument_specs")).cloned(),
+    };
+    Ok(specs.and_then(|s| s.get(entry).cloned()))
 }
 
 /// A role as loaded: the role, its tasks, its handlers.

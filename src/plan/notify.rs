@@ -19,9 +19,7 @@ pub fn check(play: &Play) -> DiagResult<()> {
     }
     let mut names: Vec<String> = Vec::new();
     for h in &play.handlers {
-        names.extend(h.name.clone());
-        names.push(h.display_name());
-        names.extend(h.listen.iter().cloned());
+        names.extend(h.handler_names());
     }
     for t in tasks {
         for n in &t.notify {

@@ -120,6 +120,19 @@ pub struct Role {
     pub vars: VarMap,
     /// Parameters given where the role is used (`roles: - role: x\n  a: 1`).
     pub params: VarMap,
+    /// include_role's `public`: its vars and defaults stay visible after it.
+    pub public: bool,
+}
+
+/// What a play's role uses gather while it is loaded and run: the role calls already
+/// made (a dependency or `roles:` entry runs once per parameters), the handlers that
+/// import_role and include_role bring.
+#[derive(Debug, Default)]
+pub struct PlayRoles {
+    pub seen: std::collections::HashSet<String>,
+    pub handlers: Vec<Arc<Task>>,
+    /// Roles of import_role: public, their vars reach the whole play.
+    pub imported: Vec<Arc<Role>>,
 }
 
 impl Task {
@@ -154,7 +167,16 @@ impl Task {
             (Some(n), _) => n.clone(),
             (None, Action::Module { name, .. }) => name.clone(),
             (None, Action::IncludeTasks { .. }) => "include_tasks".into(),
-            (None, Action::IncludeRole { .. }) => "include_role".into(),
+            // As ansible-core: `include_role : <role>`.
+            (None, Action::IncludeRole { args }) => match args
+                .get("name")
+                .or_else(|| args.get("role"))
+                .or(Some(args))
+                .and_then(|n| n.as_str().map(str::to_string))
+            {
+                Some(role) => format!("include_role : {role}"),
+                None => "include_role".into(),
+            },
             (None, Action::IncludeVars { .. }) => "include_vars".into(),
             (None, Action::Meta { .. }) => "meta".into(),
         };
@@ -162,6 +184,18 @@ impl Task {
             Some(r) => format!("{} : {base}", r.name),
             None => base,
         }
+    }
+
+    /// The names a handler answers to: its name, `role : name`, its listen topics
+    /// (a role's also as `role : topic`).
+    pub fn handler_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.name.iter().cloned().collect();
+        names.push(self.display_name());
+        names.extend(self.listen.iter().cloned());
+        if let Some(r) = &self.role {
+            names.extend(self.listen.iter().map(|l| format!("{} : {l}", r.name)));
+        }
+        names
     }
 
     pub fn module_name(&self) -> Option<&str> {
@@ -185,6 +219,8 @@ pub struct Play {
     pub sections: Vec<Vec<Item>>,
     pub handlers: Vec<Arc<Task>>,
     pub roles: Vec<Arc<Role>>,
+    /// Role calls made so far and handlers of include_role (added as it runs).
+    pub role_uses: Arc<std::sync::Mutex<PlayRoles>>,
     pub serial: Option<Node>,
     pub max_fail_percentage: Option<Node>,
     pub any_errors_fatal: bool,
@@ -196,6 +232,17 @@ pub struct Play {
     pub order: String,
     pub tags: Vec<String>,
     pub dir: PathBuf,
+}
+
+impl Play {
+    /// The play's handlers, then those include_role brought (indexes stay stable).
+    pub fn all_handlers(&self) -> Vec<Arc<Task>> {
+        let mut all = self.handlers.clone();
+        if let Ok(u) = self.role_uses.lock() {
+            all.extend(u.handlers.iter().cloned());
+        }
+        all
+    }
 }
 
 #[derive(Debug)]

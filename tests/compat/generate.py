@@ -1569,6 +1569,281 @@ CASES += [
             - debug:
                 msg: not this
         """), args=["--tags", "T-2"], out=['"msg": "hello from the child"'], not_out=['"msg": "not this"'], files_in={"child.yml": "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug:\n        msg: \"{{ greeting }} from the child\"\n"}),
+    # ---- roles in full (210-239)
+    # Dependencies and role entries run once per set of parameters; allow_duplicates lets them repeat.
+    dict(name="210-role-deps-dedup-params", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - app
+            - web
+            - common
+            - role: common
+              x: two
+            - role: common
+              x: two
+            - dup
+            - dup
+        """), out=['"msg": "common one"', '"msg": "common two"', '"msg": "dup"', "TASK [common : debug]"], files_in={
+            "roles/common/defaults/main.yml": "x: one\n",
+            "roles/common/tasks/main.yml": "- debug:\n    msg: \"common {{ x }}\"\n",
+            "roles/app/meta/main.yml": "dependencies:\n  - common\n",
+            "roles/app/tasks/main.yml": "- debug:\n    msg: app\n",
+            "roles/web/meta/main.yml": "dependencies:\n  - role: common\n",
+            "roles/web/tasks/main.yml": "- debug:\n    msg: web\n",
+            "roles/dup/meta/main.yml": "allow_duplicates: true\n",
+            "roles/dup/tasks/main.yml": "- debug:\n    msg: dup\n",
+        }),
+    # A dependency with parameters; a dependency's dependency; import_role of a role already run runs again.
+    dict(name="211-role-deps-nested-import-again", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - top
+          tasks:
+            - import_role:
+                name: base
+            - include_role:
+                name: base
+        """), out=['"msg": "base p=dep"', '"msg": "mid"', '"msg": "top"', '"msg": "base p=dflt"'], files_in={
+            "roles/base/defaults/main.yml": "p: dflt\n",
+            "roles/base/tasks/main.yml": "- debug:\n    msg: \"base p={{ p }}\"\n",
+            "roles/mid/meta/main.yml": "dependencies:\n  - role: base\n    p: dep\n",
+            "roles/mid/tasks/main.yml": "- debug:\n    msg: mid\n",
+            "roles/top/meta/main.yml": "dependencies:\n  - mid\n",
+            "roles/top/tasks/main.yml": "- debug:\n    msg: top\n",
+        }),
+    # include_role/import_role with tasks_from, vars_from, defaults_from, handlers_from.
+    dict(name="212-role-from-files", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - include_role:
+                name: r
+                tasks_from: other
+                vars_from: alt
+                defaults_from: alt
+                handlers_from: alt
+            - import_role:
+                name: r
+                tasks_from: other.yml
+        """), out=['"msg": "other v=alt-vars d=alt-defaults"', 'RUNNING HANDLER [r : alt handler]', '"msg": "alt handled"', '"msg": "other v=main-vars d=main-defaults"'], not_out=['"msg": "main task"'], files_in={
+            "roles/r/defaults/main.yml": "d: main-defaults\n",
+            "roles/r/defaults/alt.yml": "d: alt-defaults\n",
+            "roles/r/vars/main.yml": "v: main-vars\n",
+            "roles/r/vars/alt.yml": "v: alt-vars\n",
+            "roles/r/tasks/main.yml": "- debug:\n    msg: main task\n",
+            "roles/r/tasks/other.yml": "- debug:\n    msg: \"other v={{ v }} d={{ d }}\"\n  changed_when: true\n  notify: alt handler\n",
+            "roles/r/handlers/main.yml": "- name: main handler\n  debug:\n    msg: main handled\n",
+            "roles/r/handlers/alt.yml": "- name: alt handler\n  debug:\n    msg: alt handled\n",
+        }),
+    # include_role: the role's vars and defaults stay private unless public: true; import_role is public.
+    dict(name="213-role-public-visibility", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - include_role:
+                name: priv
+            - debug:
+                msg: "after private {{ pv | default('unset') }} {{ pd | default('unset') }}"
+            - include_role:
+                name: pub
+                public: true
+            - debug:
+                msg: "after public {{ qv | default('unset') }} {{ qd | default('unset') }}"
+            - import_role:
+                name: imp
+            - debug:
+                msg: "after import {{ iv | default('unset') }} {{ id | default('unset') }}"
+        """), out=['"msg": "after private unset unset"', '"msg": "after public qv qd"', '"msg": "after import iv id"'], files_in={
+            "roles/priv/vars/main.yml": "pv: pv\n",
+            "roles/priv/defaults/main.yml": "pd: pd\n",
+            "roles/priv/tasks/main.yml": "- debug:\n    msg: \"in {{ pv }} {{ pd }}\"\n",
+            "roles/pub/vars/main.yml": "qv: qv\n",
+            "roles/pub/defaults/main.yml": "qd: qd\n",
+            "roles/pub/tasks/main.yml": "- debug:\n    msg: pub\n",
+            "roles/imp/vars/main.yml": "iv: iv\n",
+            "roles/imp/defaults/main.yml": "id: id\n",
+            "roles/imp/tasks/main.yml": "- debug:\n    msg: imp\n",
+        }),
+    # A role's handler answers to `role : name` and to its plain name, and to its listen topic.
+    dict(name="214-role-handler-names", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - r
+          tasks:
+            - command: echo a
+              notify: "r : restart"
+            - command: echo b
+              notify: reload
+            - command: echo c
+              notify: "r : topic"
+        """), out=['RUNNING HANDLER [r : restart]', 'RUNNING HANDLER [r : reload]', '"msg": "restarted"', '"msg": "reloaded"', '"msg": "heard"'], files_in={
+            "roles/r/tasks/main.yml": "- debug:\n    msg: role\n",
+            "roles/r/handlers/main.yml": "- name: restart\n  debug:\n    msg: restarted\n- name: reload\n  debug:\n    msg: reloaded\n- name: listener\n  debug:\n    msg: heard\n  listen: topic\n",
+        }),
+    # roles_path from ansible.cfg; role_path and role_name.
+    dict(name="215-roles-path-cfg", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - far
+        """), out=['"msg": "far elsewhere far"'], files_in={
+            "ansible.cfg": "[defaults]\nroles_path = ./elsewhere:./more\n",
+            "elsewhere/far/tasks/main.yml": "- debug:\n    msg: \"{{ role_name }} {{ role_path | dirname | basename }} {{ role_path | basename }}\"\n",
+        }),
+    # meta: end_batch ends this batch only; the next batch runs.
+    dict(name="217-meta-end-batch", inventory=H2, play=play("""
+        - hosts: all
+          gather_facts: false
+          serial: 1
+          tasks:
+            - meta: end_batch
+              when: inventory_hostname == 'h1'
+            - debug:
+                msg: "after {{ inventory_hostname }}"
+        """), out=['"msg": "after h2"'], not_out=['"msg": "after h1"']),
+    # Argument specs: a missing required option fails before the role's tasks, with Ansible's message.
+    dict(name="218-role-argspec-missing-required", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - r
+        """), out=["TASK [r : Validating arguments against arg spec 'main' - The main entry point] ***", 'fatal: [h1]: FAILED! => {"argument_errors": ["missing required arguments: name, port"], "argument_spec_data": {"name": {"required": true, "type": "str"}, "port": {"required": true, "type": "int"}}, "changed": false, "msg": "Validation of arguments failed:'], not_out=['"msg": "role ran"'], files_in={
+            "roles/r/meta/argument_specs.yml": "argument_specs:\n  main:\n    short_description: The main entry point\n    options:\n      port:\n        type: int\n        required: true\n      name:\n        type: str\n        required: true\n",
+            "roles/r/tasks/main.yml": "- debug:\n    msg: role ran\n",
+        }),
+    # Valid arguments pass; types are checked, defaults of the spec are not set as variables.
+    dict(name="219-role-argspec-valid-defaults", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - role: r
+              lport: "8080"
+              flag: "yes"
+              items: a,b
+        """), out=["TASK [r : Validating arguments against arg spec 'main' - Main] ***", '"msg": "8080 True yes a,b no level"'], files_in={
+            "roles/r/meta/argument_specs.yml": "argument_specs:\n  main:\n    short_description: Main\n    options:\n      lport:\n        type: int\n      flag:\n        type: bool\n      items:\n        type: list\n        elements: str\n      level:\n        type: str\n        default: high\n",
+            "roles/r/tasks/main.yml": "- debug:\n    msg: \"{{ lport }} {{ lport is string }} {{ flag }} {{ items }} {{ level | default('no level') }}\"\n",
+        }),
+    # Wrong types, choices, elements and nested options: every error in one message.
+    dict(name="220-role-argspec-type-errors", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - role: r
+              lport: many
+              mode: fast
+              nums: [1, x]
+              conf:
+                size: big
+        """), out=["TASK [r : Validating arguments against arg spec 'main'] ***", '"argument_errors": ["argument \'lport\' is of type <class \'ansible.parsing.yaml.objects.AnsibleUnicode\'> and we were unable to convert to int: <class \'ansible.parsing.yaml.objects.AnsibleUnicode\'> cannot be converted to an int", "Elements value for option \'nums\' is of type <class \'ansible.parsing.yaml.objects.AnsibleUnicode\'> and we were unable to convert to int: <class \'ansible.parsing.yaml.objects.AnsibleUnicode\'> cannot be converted to an int", "value of mode must be one of: slow, safe, got: fast", "missing required arguments: path found in conf", "argument \'size\' is of type <class \'ansible.parsing.yaml.objects.AnsibleUnicode\'> found in \'conf\'. and we were unable to convert to int: <class \'ansible.parsing.yaml.objects.AnsibleUnicode\'> cannot be converted to an int"]'], files_in={
+            "roles/r/meta/argument_specs.yml": "argument_specs:\n  main:\n    options:\n      lport:\n        type: int\n      mode:\n        choices: [slow, safe]\n      nums:\n        type: list\n        elements: int\n      conf:\n        type: dict\n        options:\n          size:\n            type: int\n          path:\n            type: path\n            required: true\n",
+            "roles/r/tasks/main.yml": "- debug:\n    msg: ran\n",
+        }),
+    # The entry point is the tasks_from name; argument_specs may sit in meta/main.yml; rolespec_validate: false skips.
+    dict(name="221-role-argspec-entry-points", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - include_role:
+                name: r
+                tasks_from: setup
+              vars:
+                a: 1
+            - include_role:
+                name: r
+                rolespec_validate: false
+            - import_role:
+                name: r
+              ignore_errors: true
+        """), out=["TASK [r : Validating arguments against arg spec 'setup' - Setup entry] ***", '"msg": "setup ran"', "TASK [r : Validating arguments against arg spec 'main' - Main entry] ***", '"argument_errors": ["missing required arguments: need"], "argument_spec_data": {"need": {"required": true}}', '...ignoring'], files_in={
+            "roles/r/meta/main.yml": "argument_specs:\n  main:\n    short_description: Main entry\n    options:\n      need:\n        required: true\n  setup:\n    short_description: Setup entry\n    options:\n      a:\n        type: int\n        required: true\n",
+            "roles/r/tasks/main.yml": "- debug:\n    msg: main ran\n",
+            "roles/r/tasks/setup.yml": "- debug:\n    msg: setup ran\n",
+        }),
+    # Constraints apply inside a dict option (not at the entry point); unknown role params are errors.
+    dict(name="222-role-argspec-constraints", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - role: r
+              extra: 1
+              conf:
+                a: 1
+                b: 2
+                c: 3
+                state: present
+        """), out=['"argument_errors": ["parameters are mutually exclusive: a|b found in conf", "parameters are required together: c, d found in conf", "one of the following is required: e, f found in conf", "state is present but all of the following are missing: g, h found in conf", "extra. Supported parameters include: conf, top1, top2."]'], files_in={
+            "roles/r/meta/argument_specs.yml": "argument_specs:\n  main:\n    mutually_exclusive:\n      - [top1, top2]\n    options:\n      top1: {}\n      top2: {}\n      conf:\n        type: dict\n        mutually_exclusive:\n          - [a, b]\n        required_together:\n          - [c, d]\n        required_one_of:\n          - [e, f]\n        required_if:\n          - [state, present, [g, h]]\n        options:\n          a: {}\n          b: {}\n          c: {}\n          d: {}\n          e: {}\n          f: {}\n          g: {}\n          h: {}\n          state: {}\n",
+            "roles/r/tasks/main.yml": "- debug:\n    msg: ran\n",
+        }),
+    # The validate_argument_spec module used directly.
+    dict(name="223-validate-argument-spec-module", play=play("""
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - validate_argument_spec:
+                argument_spec:
+                  port:
+                    type: int
+                    required: true
+                provided_arguments:
+                  port: "22"
+              register: ok
+            - debug:
+                msg: "{{ ok.validate_args_context | default('none') }} {{ ok.changed }}"
+            - validate_argument_spec:
+                argument_spec:
+                  port:
+                    type: int
+                    required: true
+                  name:
+                    choices: [a, b]
+                provided_arguments:
+                  name: c
+              ignore_errors: true
+              register: bad
+            - debug:
+                msg: "{{ bad.argument_errors }}"
+        """), out=['"msg": "{} False"', '"argument_errors": ["missing required arguments: port", "value of name must be one of: a, b, got: c"], "argument_spec_data": {"name": {"choices": ["a", "b"]}, "port": {"required": true, "type": "int"}}, "changed": false', '    "msg": [\n        "missing required arguments: port",\n        "value of name must be one of: a, b, got: c"\n    ]']),
+    # Dependencies of import_role/include_role skip what already ran; the role itself runs again.
+    dict(name="224-role-include-deps-dedup", play=play("""
+        - hosts: all
+          gather_facts: false
+          roles:
+            - c
+            - d
+          tasks:
+            - import_role:
+                name: c
+            - include_role:
+                name: d
+            - import_role:
+                name: d
+        """), out=['"msg": "c 0"', '"msg": "c 1"', "TASK [include_role : d] ***", "included: d for h1\n"], files_in={
+            "roles/c/tasks/main.yml": "- debug:\n    msg: \"c {{ x | default(0) }}\"\n",
+            "roles/d/meta/main.yml": "dependencies:\n  - c\n  - role: c\n    x: 1\n",
+            "roles/d/tasks/main.yml": "- debug:\n    msg: d\n",
+        }),
+    # A required option may come from the role's defaults or play vars; the check is tagged always.
+    dict(name="225-role-argspec-from-vars-tags", play=play("""
+        - hosts: all
+          gather_facts: false
+          vars:
+            from_play: 1
+          roles:
+            - role: r
+              tags: [mine]
+            - role: r
+              tags: [other]
+              bad: 1
+        """), args=["--tags", "mine"], out=["TASK [r : Validating arguments against arg spec 'main'] ***", '"msg": "ran 2 1"', '"argument_errors": ["bad. Supported parameters include: from_default, from_play."]'], files_in={
+            "roles/r/defaults/main.yml": "from_default: 2\n",
+            "roles/r/meta/argument_specs.yml": "argument_specs:\n  main:\n    options:\n      from_default:\n        type: int\n        required: true\n      from_play:\n        type: int\n        required: true\n",
+            "roles/r/tasks/main.yml": "- debug:\n    msg: \"ran {{ from_default }} {{ from_play }}\"\n",
+        }),
 ]
 
 
