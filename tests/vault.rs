@@ -100,9 +100,9 @@ fn ansible_vault_files_and_values_are_read_and_never_shown() {
             r.out_has("ok=3");
         }
     }
-    // No password: a clear error naming the file.
+    // No password: a clear error naming the file; the playbook cannot load (exit 4).
     let r = lab.hotplay(&["play.yml", "-i", "hosts.ini"]);
-    r.assert_code(1);
+    r.assert_code(4);
     r.err_has("play.yml:5:");
     r.err_has("no vault secrets");
     // A wrong one.
@@ -114,7 +114,7 @@ fn ansible_vault_files_and_values_are_read_and_never_shown() {
         "--vault-password-file",
         "wrong",
     ]);
-    r.assert_code(1);
+    r.assert_code(4);
     r.err_has("Decryption failed");
 }
 
