@@ -209,7 +209,8 @@ pub fn coerce(ty: ArgType, v: Value) -> Option<Value> {
     })
 }
 
-fn type_word(v: &Value) -> &'static str {
+/// Python's name of a value's type (`dict`, `NoneType`), for messages as Ansible's.
+pub fn type_word(v: &Value) -> &'static str {
     match v {
         Value::Null => "NoneType",
         Value::Bool(_) => "bool",

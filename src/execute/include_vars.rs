@@ -117,8 +117,8 @@ pub fn load(
                 (old, new) => {
                     return Err(format!(
                         "failed to combine variables, expected dicts but got a '{}' and a '{}': \n{}\n{}",
-                        py_type(&old),
-                        py_type(new),
+                        super::args::type_word(&old),
+                        super::args::type_word(new),
                         pyjson::compact(&old),
                         pyjson::compact(new)
                     ));
@@ -127,18 +127,6 @@ pub fn load(
         }
     }
     Ok(inc)
-}
-
-fn py_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
 }
 
 /// `_find_needle('vars', file)`: each search path (role, task file's directory,
