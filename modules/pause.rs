@@ -115,7 +115,7 @@ impl Module for Pause {
         true
     }
 
-    async fn run(&self, _h: &Handle<'_>, args: &Args) -> Result<Outcome, ConnError> {
+    async fn run(&self, h: &Handle<'_>, args: &Args) -> Result<Outcome, ConnError> {
         let (wait, unit) = match (args.float("minutes"), args.float("seconds")) {
             (Some(m), _) => (Some(m * 60.0), "minutes"),
             (None, Some(s)) => (Some(s), "seconds"),
@@ -142,7 +142,9 @@ impl Module for Pause {
                         .unwrap_or_default();
                     show(&format!("Pausing for {secs} seconds{hidden}\n{text}"));
                 }
-                tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+                let d = Duration::from_secs_f64(secs);
+                h.waiting("the pause to end", Some(d), tokio::time::sleep(d))
+                    .await;
             }
             None => {
                 if !interactive {

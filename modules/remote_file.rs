@@ -1282,6 +1282,7 @@ pub mod testing {
         /// The controller's search path (a `files/` and `templates/` live under it).
         pub search: Vec<PathBuf>,
         pub peers: crate::execute::module::Peers,
+        pub progress: crate::execute::progress::ProgressSink<'static>,
     }
 
     impl Fixture {
@@ -1300,6 +1301,7 @@ pub mod testing {
                 vars: crate::plan::template::to_jinja(&vars),
                 search: vec![ctl],
                 peers: Default::default(),
+                progress: crate::execute::progress::ProgressSink::none(),
                 dir,
             }
         }
@@ -1337,6 +1339,7 @@ pub mod testing {
                 templar: &self.templar,
                 search_paths: &self.search,
                 peers: &self.peers,
+                progress: &self.progress,
             }
         }
 

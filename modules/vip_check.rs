@@ -304,16 +304,21 @@ impl Module for VipCheck {
         }
         let timeout = Duration::from_secs(args.int("timeout").unwrap_or(0).max(0) as u64);
         let sleep = Duration::from_secs(args.int("sleep").unwrap_or(1).max(1) as u64);
-        let started = Instant::now();
-        loop {
-            let result = check(h, args, vip).await?;
-            let elapsed = started.elapsed().as_secs();
-            match result {
-                Ok(o) => return Ok(o.with("elapsed", elapsed)),
-                Err(o) if started.elapsed() >= timeout => return Ok(o.with("elapsed", elapsed)),
-                Err(_) => tokio::time::sleep(sleep).await,
+        let poll = async {
+            let started = Instant::now();
+            loop {
+                let result = check(h, args, vip).await?;
+                let elapsed = started.elapsed().as_secs();
+                match result {
+                    Ok(o) => return Ok(o.with("elapsed", elapsed)),
+                    Err(o) if started.elapsed() >= timeout => {
+                        return Ok(o.with("elapsed", elapsed));
+                    }
+                    Err(_) => tokio::time::sleep(sleep).await,
+                }
             }
-        }
+        };
+        h.waiting(format!("VIP {vip}"), Some(timeout), poll).await
     }
 }
 

@@ -385,7 +385,9 @@ impl Module for WaitFor {
         if port.is_none() && path.is_none() && state != "drained" {
             // Nothing to look at: a plain wait, on the controller.
             let started = std::time::Instant::now();
-            tokio::time::sleep(std::time::Duration::from_secs((delay + timeout) as u64)).await;
+            let secs = std::time::Duration::from_secs((delay + timeout) as u64);
+            h.waiting("the time to pass", Some(secs), tokio::time::sleep(secs))
+                .await;
             return Ok(base(Outcome::ok(), started.elapsed().as_secs() as i64)
                 .with("match_groups", Value::Array(Vec::new()))
                 .with("match_groupdict", Value::Object(Map::new())));
@@ -448,7 +450,9 @@ impl Module for WaitFor {
              done\n\
              echo \"timeout $(( $(date +%s) - s0 ))\"\n"
         );
-        let out = h.run(script).await?;
+        let what = format!("{} ({state})", waited.trim_end_matches('.'));
+        let limit = std::time::Duration::from_secs((delay + timeout) as u64);
+        let out = h.waiting(what, Some(limit), h.run(script)).await?;
         if out.rc != 0 {
             return fail(out.stderr_text().trim().to_string());
         }

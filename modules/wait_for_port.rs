@@ -259,6 +259,15 @@ impl Module for WaitForPort {
                 .with("elapsed", elapsed)
                 .with("ports", report(&wants, ok)))
         };
+        let what = wants
+            .iter()
+            .map(|w| format!("{}:{} {}", w.host, w.port, w.state))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let limit = Duration::from_secs(
+            (args.int("timeout").unwrap_or(300).max(0) + args.int("delay").unwrap_or(0).max(0))
+                as u64,
+        );
         if args.str("from") == Some("controller") {
             if wants.iter().any(|w| w.state == "drained") {
                 return Ok(Outcome::failed(
@@ -267,31 +276,33 @@ impl Module for WaitForPort {
             }
             let ct = Duration::from_secs(args.int("connect_timeout").unwrap_or(5).max(1) as u64);
             let timeout = Duration::from_secs(args.int("timeout").unwrap_or(300).max(0) as u64);
-            let started = Instant::now();
-            tokio::time::sleep(Duration::from_secs(
-                args.int("delay").unwrap_or(0).max(0) as u64
-            ))
-            .await;
-            loop {
-                let ok =
-                    futures::future::join_all(wants.iter().map(|w| probe_from_controller(w, ct)))
-                        .await;
-                let elapsed = started.elapsed().as_secs();
-                if ok.iter().all(|x| *x) {
-                    return Ok(Outcome::ok()
-                        .with("elapsed", elapsed)
-                        .with("ports", report(&wants, &ok)));
+            let sleep = Duration::from_secs(args.int("sleep").unwrap_or(1).max(0) as u64);
+            let delay = Duration::from_secs(args.int("delay").unwrap_or(0).max(0) as u64);
+            let poll = async {
+                let started = Instant::now();
+                tokio::time::sleep(delay).await;
+                loop {
+                    let ok = futures::future::join_all(
+                        wants.iter().map(|w| probe_from_controller(w, ct)),
+                    )
+                    .await;
+                    let elapsed = started.elapsed().as_secs();
+                    if ok.iter().all(|x| *x) {
+                        return Ok(Outcome::ok()
+                            .with("elapsed", elapsed)
+                            .with("ports", report(&wants, &ok)));
+                    }
+                    if started.elapsed() >= timeout {
+                        return failed(timeout_message(&wants, &ok), elapsed, &ok);
+                    }
+                    tokio::time::sleep(sleep).await;
                 }
-                if started.elapsed() >= timeout {
-                    return failed(timeout_message(&wants, &ok), elapsed, &ok);
-                }
-                tokio::time::sleep(Duration::from_secs(
-                    args.int("sleep").unwrap_or(1).max(0) as u64
-                ))
-                .await;
-            }
+            };
+            return h.waiting(what, Some(limit), poll).await;
         }
-        let out = h.run(target_script(&wants, args)).await?;
+        let out = h
+            .waiting(what, Some(limit), h.run(target_script(&wants, args)))
+            .await?;
         if out.rc != 0 {
             return Ok(Outcome::failed(out.stderr_text().trim().to_string()));
         }

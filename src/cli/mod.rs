@@ -189,6 +189,10 @@ pub struct RunArgs {
     /// Write no run journal.
     #[arg(long = "no-journal", conflicts_with = "journal")]
     pub no_journal: bool,
+    /// Show no live progress lines for long tasks (on a terminal: a line per host;
+    /// piped: a `[progress]` line on stderr now and then).
+    #[arg(long = "no-progress")]
+    pub no_progress: bool,
     /// The arguments after `run`, for the journal (`hotplay resume` runs them again).
     #[arg(skip)]
     pub argv: Vec<String>,
@@ -414,6 +418,28 @@ fn load_inventory(sources: &[String], cfg: &config::Config) -> Result<Inventory,
 }
 
 /// `mode`: the console's output, `hotplay check`'s table, or `hotplay plan`.
+/// Live progress goes with the text console of a real run: bars on a terminal,
+/// plain lines when stderr is piped (JSON output carries the progress events itself).
+fn progress_mode(
+    args: &RunArgs,
+    mode: &Mode,
+    planning: bool,
+) -> Option<crate::report::progress::Mode> {
+    use crate::report::progress::Mode as P;
+    if args.no_progress || planning || !matches!(mode, Mode::Run) {
+        return None;
+    }
+    if !matches!(args.format, Format::Text) {
+        return None;
+    }
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    Some(if console::Term::stderr().is_term() && !dumb {
+        P::Bars
+    } else {
+        P::Plain
+    })
+}
+
 fn run(args: RunArgs, mode: Mode) -> i32 {
     let planning = matches!(mode, Mode::Plan { .. });
     let cfg = match config::Config::load() {
@@ -605,6 +631,10 @@ fn run(args: RunArgs, mode: Mode) -> i32 {
             },
         )),
         Format::Json => Box::new(crate::report::json::JsonLines::new()),
+    };
+    let listener = match progress_mode(&args, &mode, planning) {
+        Some(m) => Box::new(crate::report::progress::LiveProgress::new(listener, m)),
+        None => listener,
     };
     // The run journal (report layer): every event, and who ran what, when and how it ended.
     crate::parse::secrets::remember_named(&serde_json::Value::Object(options.extra_vars.clone()));

@@ -67,12 +67,21 @@ pub enum Event {
     /// A loop item's result (the task's own result follows as `HostResult`).
     ItemResult(HostResult),
     HostResult(HostResult),
-    /// `until` is retrying.
+    /// `until` is retrying: `attempt` (1-based) of `attempts` runs comes next.
     Retry {
         host: String,
         task: String,
         retries_left: u32,
+        attempt: u32,
+        attempts: u32,
         result: Map<String, Value>,
+    },
+    /// How far a long task on a host got (rate-limited; never part of the result).
+    Progress {
+        host: String,
+        task: String,
+        #[serde(flatten)]
+        progress: Progress,
     },
     /// A unified diff of a change (--diff).
     Diff {
@@ -93,6 +102,26 @@ pub enum Event {
     },
     Recap {
         hosts: Vec<(String, HostStats)>,
+    },
+}
+
+/// What a long task is doing, for the live progress lines.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Progress {
+    /// The task has been running on the host for `elapsed_s` seconds.
+    Running { elapsed_s: u64 },
+    /// A file on its way to the host.
+    Transfer {
+        sent: u64,
+        total: u64,
+        bytes_per_sec: u64,
+    },
+    /// A wait (`what`: a port, a path, a pause) `elapsed_s` into its `timeout_s`.
+    Wait {
+        what: String,
+        elapsed_s: u64,
+        timeout_s: Option<u64>,
     },
 }
 

@@ -4,9 +4,10 @@
 use super::args;
 use super::connection::become_wrap::{BecomeMethod, Secret};
 use super::connection::{Become, ConnError, Connection};
-use super::events::{Event, HostResult, Listener, Status};
+use super::events::{Event, HostResult, Listener, Progress, Status};
 use super::module::{Handle, Outcome, VarMap};
 use super::options::RunOptions;
+use super::progress::{Pace, ProgressSink};
 use crate::parse::{Diag, Kind, Node};
 use crate::plan::ansible_bool;
 use crate::plan::template::{OMIT, TemplateError};
@@ -719,6 +720,11 @@ impl TaskRun<'_> {
             Some(n) => number(&self.render(n, ctx)?).map(|t| Duration::from_secs(t as u64)),
             None => None,
         };
+        let no_log = self
+            .render_bool(self.task.attrs.no_log.as_ref(), ctx, false)
+            .unwrap_or(true);
+        let progress =
+            ProgressSink::new(self.listener, self.host, &self.task.display_name(), no_log);
         let handle = Handle {
             host: self.host,
             conn: conn.as_ref(),
@@ -733,6 +739,7 @@ impl TaskRun<'_> {
             templar: ctx.templar(),
             search_paths: &self.search_paths,
             peers: &self.peers,
+            progress: &progress,
         };
         let retries = match &self.task.retries {
             Some(n) => number(&self.render(n, ctx)?).map_or(3, |r| r.max(0.0) as u32),
@@ -745,15 +752,20 @@ impl TaskRun<'_> {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
+            let run = progress.track(module.run(&handle, &args), Pace::SECOND, |e| {
+                Some(Progress::Running {
+                    elapsed_s: e.as_secs(),
+                })
+            });
             let outcome = match timeout {
-                Some(t) => match tokio::time::timeout(t, module.run(&handle, &args)).await {
+                Some(t) => match tokio::time::timeout(t, run).await {
                     Ok(r) => r,
                     Err(_) => Ok(Outcome::failed(format!(
                         "The task exceeded the timeout of {} seconds",
                         t.as_secs()
                     ))),
                 },
-                None => module.run(&handle, &args).await,
+                None => run.await,
             };
             let mut out = self.outcome_to_output(outcome, diff);
             self.apply_overrides(&mut out, ctx)?;
@@ -782,6 +794,8 @@ impl TaskRun<'_> {
                 host: self.host.to_string(),
                 task: self.task.display_name(),
                 retries_left: retries + 1 - attempt,
+                attempt: attempt + 1,
+                attempts: retries + 1,
                 result: out.result.clone(),
             });
             tokio::time::sleep(Duration::from_secs_f64(delay)).await;

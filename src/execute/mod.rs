@@ -13,6 +13,7 @@ mod include_vars;
 pub mod module;
 pub mod options;
 mod play;
+pub mod progress;
 mod prompt;
 pub mod resume;
 mod tags;

@@ -3,10 +3,13 @@
 //! controller only through the `Handle`.
 
 use super::connection::{Become, ConnError, Connection, ExecOutput, ExecRequest, Stdin};
+use super::events::Progress;
+use super::progress::{Pace, ProgressSink};
 use crate::plan::template::Templar;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub type VarMap = Map<String, Value>;
@@ -312,6 +315,8 @@ pub struct Handle<'a> {
     /// Connections to the other inventory hosts, for modules that say `uses_peers`
     /// (empty otherwise). Commands on them run without the task's become or environment.
     pub peers: &'a Peers,
+    /// Where long work (waits, transfers) reports how far it got.
+    pub progress: &'a ProgressSink<'a>,
 }
 
 /// Other hosts' connections by inventory name.
@@ -323,18 +328,66 @@ impl Handle<'_> {
         self.run_with_stdin(script, Stdin::None).await
     }
 
+    /// Runs a script fed `stdin`; a controller file on its way reports bytes sent.
     pub async fn run_with_stdin(
         &self,
         script: impl Into<String>,
         stdin: Stdin,
     ) -> Result<ExecOutput, ConnError> {
-        self.conn
-            .exec(ExecRequest {
-                script: script.into(),
-                stdin,
-                env: self.env.clone(),
-                become_: self.become_.clone(),
-                timeout: self.timeout,
+        let total = match &stdin {
+            Stdin::File(p) => std::fs::metadata(p).map(|m| m.len()).ok(),
+            _ => None,
+        };
+        let sent = total.map(|_| std::sync::Arc::new(AtomicU64::new(0)));
+        let exec = self.conn.exec(ExecRequest {
+            script: script.into(),
+            stdin,
+            env: self.env.clone(),
+            become_: self.become_.clone(),
+            timeout: self.timeout,
+            sent: sent.clone(),
+        });
+        let (Some(total), Some(sent)) = (total, sent) else {
+            return exec.await;
+        };
+        let pace = Pace {
+            first: Duration::from_millis(500),
+            every: Duration::from_millis(500),
+        };
+        // The rate is over the sending time: the check on arrival is not part of it.
+        let rate = std::sync::Mutex::new(0u64);
+        self.progress
+            .track_specific(exec, pace, |elapsed| {
+                let done = sent.load(Ordering::Relaxed);
+                let mut r = rate.lock().ok()?;
+                if done < total || *r == 0 {
+                    *r = (done as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
+                }
+                Some(Progress::Transfer {
+                    sent: done,
+                    total,
+                    bytes_per_sec: *r,
+                })
+            })
+            .await
+    }
+
+    /// Runs `work`, a wait for `what` (e.g. "port 3306 to start"), reporting its
+    /// elapsed time against `timeout` while it lasts.
+    pub async fn waiting<F: std::future::Future>(
+        &self,
+        what: impl Into<String>,
+        timeout: Option<Duration>,
+        work: F,
+    ) -> F::Output {
+        let what = what.into();
+        self.progress
+            .track_specific(work, Pace::SECOND, |elapsed| {
+                Some(Progress::Wait {
+                    what: what.clone(),
+                    elapsed_s: elapsed.as_secs(),
+                    timeout_s: timeout.map(|t| t.as_secs()),
+                })
             })
             .await
     }
@@ -364,4 +417,58 @@ pub trait Module: Send + Sync {
         false
     }
     async fn run(&self, h: &Handle<'_>, args: &Args) -> Result<Outcome, ConnError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::execute::connection::local::Local;
+    use crate::execute::events::{Event, Listener};
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Heard(Mutex<Vec<Progress>>);
+    impl Listener for Heard {
+        fn event(&self, e: &Event) {
+            if let Event::Progress { progress, .. } = e {
+                self.0.lock().unwrap().push(progress.clone());
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_controller_file_on_its_way_reports_bytes_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pkg.bin");
+        std::fs::write(&file, vec![7u8; 4 << 20]).unwrap();
+        let heard = Heard::default();
+        let sink = ProgressSink::new(&heard, "h1", "copy", false);
+        let (templar, vars, peers) = (Templar::new(), minijinja::Value::UNDEFINED, Peers::new());
+        let h = Handle {
+            host: "h1",
+            conn: &Local,
+            check_mode: false,
+            diff: false,
+            verbosity: 0,
+            become_: None,
+            env: Vec::new(),
+            timeout: None,
+            vars: &vars,
+            templar: &templar,
+            search_paths: &[],
+            peers: &peers,
+            progress: &sink,
+        };
+        // The reader waits first: the pipe fills and the transfer stalls part way.
+        let out = h
+            .run_with_stdin("sleep 1.3; wc -c", Stdin::File(file))
+            .await
+            .unwrap();
+        assert_eq!(out.stdout_text().trim(), (4 << 20).to_string());
+        let got = heard.0.lock().unwrap().clone();
+        let partial = got.iter().any(|p| {
+            matches!(p, Progress::Transfer { sent, total, .. } if *sent > 0 && *sent < *total && *total == 4 << 20)
+        });
+        assert!(partial, "{got:?}");
+    }
 }

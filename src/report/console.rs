@@ -349,7 +349,8 @@ impl Listener for Console {
                 self.banner("NO MORE HOSTS LEFT");
                 self.banner("NO MORE HOSTS LEFT");
             }
-            Event::TaskDone(_) => {}
+            // Live lines are the progress reporter's (report::progress).
+            Event::TaskDone(_) | Event::Progress { .. } => {}
             Event::Replayed { host, status } => {
                 let word = match status {
                     Status::Changed => "changed",

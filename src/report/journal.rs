@@ -195,6 +195,8 @@ impl Listener for Journal {
                     rec.recap = hosts.clone();
                 }
             }
+            // Live progress is for the terminal: the journal keeps outcomes.
+            Event::Progress { .. } => return,
             _ => {}
         }
         let Ok(serde_json::Value::Object(mut m)) = serde_json::to_value(e) else {

@@ -7,3 +7,4 @@ pub mod journal;
 pub mod json;
 pub mod plan;
 pub mod preflight;
+pub mod progress;

@@ -3,6 +3,7 @@
 
 use super::quote::quote;
 use super::{ConnError, Stdin};
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// A secret that never prints itself.
@@ -112,13 +113,27 @@ pub fn env_exports(env: &[(String, String)]) -> String {
         .collect()
 }
 
-async fn feed<W: AsyncWrite + Unpin>(mut w: W, data: Stdin) -> std::io::Result<()> {
+async fn feed<W: AsyncWrite + Unpin>(
+    mut w: W,
+    data: Stdin,
+    sent: Option<&AtomicU64>,
+) -> std::io::Result<()> {
     match data {
         Stdin::None => {}
         Stdin::Bytes(b) => w.write_all(&b).await?,
         Stdin::File(path) => {
             let mut f = tokio::fs::File::open(&path).await?;
-            tokio::io::copy(&mut f, &mut w).await?;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = f.read(&mut buf).await?;
+                if n == 0 {
+                    break;
+                }
+                w.write_all(&buf[..n]).await?;
+                if let Some(c) = sent {
+                    c.fetch_add(n as u64, Ordering::Relaxed);
+                }
+            }
         }
     }
     w.shutdown().await
@@ -133,6 +148,7 @@ pub async fn drive<W, O, E>(
     data: Stdin,
     wrapped: Option<&Wrapped>,
     password: Option<&Secret>,
+    sent: Option<&AtomicU64>,
 ) -> Result<(Vec<u8>, Vec<u8>), ConnError>
 where
     W: AsyncWrite + Unpin + Send,
@@ -183,7 +199,7 @@ where
             err = remove_all(&err, b"Sorry, try again.\n");
         }
     }
-    let writer = feed(stdin, data);
+    let writer = feed(stdin, data, sent);
     let read_out = stdout.read_to_end(&mut out);
     let read_err = stderr.read_to_end(&mut err);
     let (w, o, e) = tokio::join!(writer, read_out, read_err);

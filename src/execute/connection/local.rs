@@ -52,10 +52,18 @@ impl Connection for Local {
             return Err(ConnError::Io("child pipes missing".into()));
         };
         let password = req.become_.as_ref().and_then(|b| b.password.as_ref());
+        let sent = req.sent.as_deref();
         let run = async {
-            let (out, err) =
-                become_wrap::drive(stdin, stdout, stderr, req.stdin, wrapped.as_ref(), password)
-                    .await?;
+            let (out, err) = become_wrap::drive(
+                stdin,
+                stdout,
+                stderr,
+                req.stdin,
+                wrapped.as_ref(),
+                password,
+                sent,
+            )
+            .await?;
             let status = child
                 .wait()
                 .await

@@ -33,6 +33,8 @@ pub struct ExecRequest {
     pub env: Vec<(String, String)>,
     pub become_: Option<Become>,
     pub timeout: Option<Duration>,
+    /// Counts the stdin bytes sent so far (transfer progress).
+    pub sent: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 #[derive(Clone, Debug, Default)]

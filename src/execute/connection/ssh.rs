@@ -227,6 +227,7 @@ impl Connection for Ssh {
             None => format!("/bin/sh -c {}", quote(&script)),
         };
         let password = req.become_.as_ref().and_then(|b| b.password.clone());
+        let sent = req.sent.clone();
         let run = async {
             let mut session = self.session(false).await?;
             let mut child = match Self::spawn(&session, &remote).await {
@@ -253,6 +254,7 @@ impl Connection for Ssh {
                 req.stdin,
                 wrapped.as_ref(),
                 password.as_ref(),
+                sent.as_deref(),
             )
             .await?;
             let status = child.wait().await.map_err(|e| match e {
