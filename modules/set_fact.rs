@@ -53,7 +53,7 @@ impl Module for SetFact {
                     "The variable name '{k}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores."
                 )));
             }
-            facts.insert(k.clone(), v.clone());
+            facts.insert(k.clone(), yes_no_as_bool(v));
         }
         if facts.is_empty() {
             return Ok(Outcome::failed(
@@ -71,4 +71,14 @@ pub fn valid_name(k: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// As ansible-core's set_fact (without jinja2_native): a string true/false/yes/no, in
+/// any case, becomes a boolean.
+fn yes_no_as_bool(v: &Value) -> Value {
+    match v.as_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("true" | "yes") => Value::Bool(true),
+        Some("false" | "no") => Value::Bool(false),
+        _ => v.clone(),
+    }
 }

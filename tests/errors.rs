@@ -305,3 +305,15 @@ fn runtime_failures_are_summarised_after_the_recap() {
     assert!(!e.contains("s3cretpw99"), "{e}");
     assert!(!r.stdout.contains("s3cretpw99"), "{}", r.stdout);
 }
+
+#[test]
+fn a_role_task_with_a_bare_word_names_the_missing_name() {
+    expect_error(
+        "- hosts: all\n  tasks:\n    - import_role: app\n",
+        "3:20",
+        &[
+            "'name' is a required field for import_role",
+            "write `import_role: name=ROLE`",
+        ],
+    );
+}

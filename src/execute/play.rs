@@ -12,6 +12,7 @@ use super::{connections, tags};
 use crate::parse::inventory::Inventory;
 use crate::parse::{Kind, Node, Span};
 use crate::plan::load::Loader;
+use crate::plan::notify;
 use crate::plan::template::{OMIT, Templar};
 use crate::plan::tree::{Action, Item, Play, Role, Task};
 use crate::plan::vars::{Context, HostVarsSource, Layer};
@@ -45,6 +46,10 @@ pub struct HostState {
 struct BatchHost {
     cursor: Cursor,
     vars_files: Arc<VarMap>,
+    /// Notifications by name, resolved to handlers when they flush (as ansible-core:
+    /// then the last loaded handler of a name is the one that runs).
+    pending: IndexSet<String>,
+    /// Handlers to run at this flush, as indexes into the play's handlers.
     notified: IndexSet<usize>,
     /// `meta: end_host`/`end_play`: no more tasks here, not a failure.
     ended: bool,
@@ -387,6 +392,7 @@ impl<'a> Runner<'a> {
                 BatchHost {
                     cursor: Cursor::default(),
                     vars_files,
+                    pending: IndexSet::new(),
                     notified: IndexSet::new(),
                     ended: false,
                     rescue_vars: Arc::new(VarMap::new()),
@@ -1263,14 +1269,14 @@ impl<'a> Runner<'a> {
             && let Some(b) = state.get_mut(host)
         {
             for name in &task.notify {
-                let mut found = false;
-                for (i, hd) in scope.play.all_handlers().iter().enumerate() {
-                    if handler_matches(hd, name) {
-                        b.notified.insert(i);
-                        found = true;
-                    }
+                let found = notify::handlers_for(&scope.play.handler_blocks(), name);
+                if task.is_handler {
+                    // Running handlers: a handler notifies the others directly.
+                    b.notified.extend(found.iter().copied());
+                } else if !found.is_empty() {
+                    b.pending.insert(name.clone());
                 }
-                if !found {
+                if found.is_empty() {
                     self.listener.event(&Event::Warning {
                         message: format!(
                             "the handler '{name}' notified by task '{}' was not found",
@@ -1526,6 +1532,14 @@ impl<'a> Runner<'a> {
         state: &mut IndexMap<String, BatchHost>,
     ) {
         let force = scope.play.force_handlers || self.options.force_handlers;
+        let blocks = scope.play.handler_blocks();
+        for h in batch {
+            if let Some(b) = state.get_mut(h) {
+                for name in std::mem::take(&mut b.pending) {
+                    b.notified.extend(notify::handlers_for(&blocks, &name));
+                }
+            }
+        }
         for _pass in 0..64 {
             let mut ran = false;
             for (i, handler) in scope.play.all_handlers().iter().enumerate() {
@@ -1578,10 +1592,6 @@ fn merge_facts(into: &mut Arc<VarMap>, facts: &VarMap) {
     for (k, v) in facts {
         f.insert(k.clone(), v.clone());
     }
-}
-
-fn handler_matches(handler: &Task, name: &str) -> bool {
-    handler.handler_names().iter().any(|n| n == name)
 }
 
 /// Step IDs of the manual (`MBR-4`, `C-STOP`) among a task's tags.

@@ -212,6 +212,7 @@ impl Loader<'_> {
                 let (role, items, role_handlers) = self.load_role_call(
                     entry,
                     &attrs,
+                    &[],
                     &scope,
                     vec![1, i as u32],
                     dir,
@@ -234,18 +235,19 @@ impl Loader<'_> {
         let mut main = role_items;
         main.extend(section("tasks", 2)?);
         let post = section("post_tasks", 3)?;
-        // Handlers of imported roles come after those of `roles:`.
-        if let Ok(mut u) = uses.lock() {
-            handlers.append(&mut u.handlers);
-            roles.append(&mut u.imported);
-        }
+        // As ansible-core: the handlers of `roles:`, the play's, then those of
+        // import_role (include_role's join as they run).
         if let Some(h) = node.get("handlers").filter(|h| !h.is_null()) {
             let hscope = Scope {
                 is_handler: true,
                 ..scope
             };
             let items = self.load_items(h, &attrs, &[], None, &hscope, &[9], dir, 0)?;
-            flatten_tasks(&items, &mut handlers);
+            handlers.extend(handler_blocks(&items));
+        }
+        if let Ok(mut u) = uses.lock() {
+            handlers.append(&mut u.handlers);
+            roles.append(&mut u.imported);
         }
         let bool_kw = |k: &str| -> DiagResult<bool> {
             match node.get(k) {
@@ -491,6 +493,15 @@ impl Loader<'_> {
         };
         let action_name = action_key.expect_string("a module name")?;
         let short = short_action(&action_name).to_string();
+        // `import_role: name=app tasks_from=x`: k=v as Ansible parses it.
+        let kv_form;
+        let action_args = match short.as_str() {
+            "import_role" | "include_role" => {
+                kv_form = role_kv_args(&short, action_args)?;
+                kv_form.as_ref().unwrap_or(action_args)
+            }
+            _ => action_args,
+        };
         let attrs = attrs_of(node, parent)?;
         let mut task_scopes = scopes.to_vec();
         if let Some(v) = node.get("vars") {
@@ -523,7 +534,15 @@ impl Loader<'_> {
             }
             "import_role" => {
                 let (role, items, handlers) =
-                    self.load_role_call(action_args, &attrs, scope, order, dir, RoleUse::Import)?;
+                    self.load_role_call(
+                    action_args,
+                    &attrs,
+                    &task_scopes,
+                    scope,
+                    order,
+                    dir,
+                    RoleUse::Import,
+                )?;
                 if let Ok(mut u) = scope.uses.lock() {
                     u.handlers.extend(handlers);
                     u.imported.push(role);
@@ -762,6 +781,7 @@ impl Loader<'_> {
         let (role, items, handlers) = self.load_role_call(
             entry,
             &inherited,
+            &[],
             &scope,
             order.to_vec(),
             dir,
@@ -848,10 +868,14 @@ impl Loader<'_> {
 
     /// A role use (`roles:` entry, import_role, include_role): a name, or a mapping
     /// with `role`/`name` plus keywords and params.
+    /// `scopes`: the vars of the import_role task and its blocks, which its tasks
+    /// and handlers see as Ansible's parent block vars.
+    #[allow(clippy::too_many_arguments)]
     fn load_role_call(
         &self,
         entry: &Node,
         parent: &Attrs,
+        scopes: &[Arc<VarMap>],
         scope: &Scope,
         order: Vec<u32>,
         dir: &Path,
@@ -967,7 +991,7 @@ impl Loader<'_> {
                 let mut o = order.clone();
                 o.push(i as u32);
                 let (_, dep_items, _) =
-                    self.load_role_call(d, &attrs, scope, o, &path, RoleUse::Dependency)?;
+                    self.load_role_call(d, &attrs, scopes, scope, o, &path, RoleUse::Dependency)?;
                 items.extend(dep_items);
             }
         }
@@ -1003,7 +1027,7 @@ impl Loader<'_> {
             items.extend(self.load_task(
                 &Node::from_json(&task, entry.span),
                 &attrs,
-                &[],
+                scopes,
                 Some(&role),
                 &rscope,
                 o,
@@ -1018,7 +1042,7 @@ impl Loader<'_> {
             items.extend(self.load_items(
                 &doc,
                 &attrs,
-                &[],
+                scopes,
                 Some(&role),
                 &rscope,
                 &o,
@@ -1043,14 +1067,14 @@ impl Loader<'_> {
             let hitems = self.load_items(
                 &doc,
                 &attrs,
-                &[],
+                scopes,
                 Some(&role),
                 &hscope,
                 &[9, 1000],
                 &parent_dir(&h),
                 1,
             )?;
-            flatten_tasks(&hitems, &mut handlers);
+            handlers.extend(handler_blocks(&hitems));
         }
         Ok((role, items, handlers))
     }
@@ -1067,7 +1091,7 @@ fn argument_spec(role: &Path, meta: Option<&Node>, entry: &str) -> DiagResult<Op
 }
 
 /// A role as loaded: the role, its tasks, its handlers.
-type RoleLoad = (Arc<Role>, Vec<Item>, Vec<Arc<Task>>);
+type RoleLoad = (Arc<Role>, Vec<Item>, HandlerBlocks);
 
 #[derive(Default)]
 struct RoleFiles {
@@ -1102,6 +1126,29 @@ fn load_role_vars(role: &Path, kind: &str, from: Option<&str>) -> DiagResult<Var
     }
 }
 
+/// Handlers in ansible-core's blocks: each `block:` one, each run of bare handlers one.
+fn handler_blocks(items: &[Item]) -> HandlerBlocks {
+    let mut blocks: HandlerBlocks = Vec::new();
+    let mut bare = Vec::new();
+    for item in items {
+        match item {
+            Item::Task(t) => bare.push(t.clone()),
+            Item::Block(_) => {
+                if !bare.is_empty() {
+                    blocks.push(std::mem::take(&mut bare));
+                }
+                let mut b = Vec::new();
+                flatten_tasks(std::slice::from_ref(item), &mut b);
+                blocks.push(b);
+            }
+        }
+    }
+    if !bare.is_empty() {
+        blocks.push(bare);
+    }
+    blocks
+}
+
 fn flatten_tasks(items: &[Item], out: &mut Vec<Arc<Task>>) {
     for item in items {
         match item {
@@ -1132,6 +1179,34 @@ pub fn resolve_task_file(
     }
     candidates.push(play_dir.join(file));
     candidates.into_iter().find(|c| c.is_file())
+}
+
+/// The mapping a role task's `k=v` string stands for (None when the arguments are a
+/// mapping or a template already); a bare word is an error, as in ansible-core.
+fn role_kv_args(action: &str, args: &Node) -> DiagResult<Option<Node>> {
+    let Kind::Str(s) = &args.kind else {
+        return Ok(None);
+    };
+    let mut entries = Vec::new();
+    for word in crate::parse::shell::split_quoted(s) {
+        match word.split_once('=') {
+            Some((k, v)) if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_') => {
+                entries.push((
+                    Node::new(Kind::Str(k.to_string()), args.span),
+                    Node::new(Kind::Str(crate::parse::shell::unquote(v)), args.span),
+                ));
+            }
+            _ if s.trim_start().starts_with("{{") => return Ok(None),
+            _ => {
+                return Err(Diag::new(
+                    args.span,
+                    format!("'name' is a required field for {action}: `{word}` is not a k=v argument"),
+                )
+                .note(format!("write `{action}: name=ROLE` (and other k=v arguments) or a mapping")));
+            }
+        }
+    }
+    Ok(Some(Node::new(Kind::Map(entries), args.span)))
 }
 
 /// `action: module k=v` or `action: {module: x, ...}`.

@@ -47,7 +47,7 @@ pub fn outline(play: &Play, selected: &dyn Fn(&Task) -> bool, r: &dyn Render) ->
     for section in &play.sections {
         walk(section, 0, &[], selected, r, &mut out);
     }
-    for h in &play.handlers {
+    for h in play.handlers.iter().flatten() {
         let mut e = entry("handler", 0, h, &[], r);
         let by: Vec<String> = tasks_of(play)
             .into_iter()

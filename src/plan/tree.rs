@@ -127,10 +127,15 @@ pub struct Role {
 /// What a play's role uses gather while it is loaded and run: the role calls already
 /// made (a dependency or `roles:` entry runs once per parameters), the handlers that
 /// import_role and include_role bring.
+/// Handlers grouped as ansible-core groups them, which decides which of two handlers
+/// with one name a notification wakes: a block per `block:` and per run of bare
+/// handlers in one file.
+pub type HandlerBlocks = Vec<Vec<Arc<Task>>>;
+
 #[derive(Debug, Default)]
 pub struct PlayRoles {
     pub seen: std::collections::HashSet<String>,
-    pub handlers: Vec<Arc<Task>>,
+    pub handlers: HandlerBlocks,
     /// Roles of import_role: public, their vars reach the whole play.
     pub imported: Vec<Arc<Role>>,
 }
@@ -190,8 +195,16 @@ impl Task {
     /// (a role's also as `role : topic`).
     pub fn handler_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.name.iter().cloned().collect();
-        names.push(self.display_name());
-        names.extend(self.listen.iter().cloned());
+        if self.name.is_some() {
+            names.push(self.display_name());
+        }
+        names.extend(self.listen_names());
+        names
+    }
+
+    /// The topics a handler listens to, also as `role : topic` for a role's.
+    pub fn listen_names(&self) -> Vec<String> {
+        let mut names = self.listen.clone();
         if let Some(r) = &self.role {
             names.extend(self.listen.iter().map(|l| format!("{} : {l}", r.name)));
         }
@@ -217,7 +230,7 @@ pub struct Play {
     pub vars_prompt: Vec<Node>,
     /// pre_tasks, roles + tasks, post_tasks: handlers are flushed after each.
     pub sections: Vec<Vec<Item>>,
-    pub handlers: Vec<Arc<Task>>,
+    pub handlers: HandlerBlocks,
     pub roles: Vec<Arc<Role>>,
     /// Role calls made so far and handlers of include_role (added as it runs).
     pub role_uses: Arc<std::sync::Mutex<PlayRoles>>,
@@ -237,6 +250,11 @@ pub struct Play {
 impl Play {
     /// The play's handlers, then those include_role brought (indexes stay stable).
     pub fn all_handlers(&self) -> Vec<Arc<Task>> {
+        self.handler_blocks().into_iter().flatten().collect()
+    }
+
+    /// The same, in their blocks.
+    pub fn handler_blocks(&self) -> HandlerBlocks {
         let mut all = self.handlers.clone();
         if let Ok(u) = self.role_uses.lock() {
             all.extend(u.handlers.iter().cloned());
