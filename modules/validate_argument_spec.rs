@@ -88,6 +88,10 @@ impl Module for ValidateArgumentSpec {
 /// Every error of `params` against `spec`, in ansible-core's order.
 pub fn validate(spec: &Map<String, Value>, mut params: Map<String, Value>) -> Vec<String> {
     let mut v = Validator::default();
+    v.aliases(spec, &mut params);
+    if let Err(e) = dict_shapes(spec, &params) {
+        v.errors.push(e);
+    }
     v.unsupported(spec, &params, &[]);
     v.level(spec, &mut params, &[], None);
     v.sub_specs(spec, &mut params, &mut Vec::new());
@@ -110,6 +114,9 @@ struct Validator {
     unknown: Vec<String>,
     /// The supported names of the last spec that had an unsupported one.
     supported: String,
+    /// Options (as paths) whose value was text turned into a list or dict: their
+    /// items are plain `str` to Python, not YAML strings.
+    from_text: Vec<Vec<String>>,
 }
 
 /// " found in a -> b" as Ansible's checks append it (`quoted`: the type checks' form).
@@ -118,6 +125,15 @@ fn found_in(ctx: &[String], quoted: bool) -> String {
         (true, _) => String::new(),
         (false, true) => format!(" found in '{}'.", ctx.join(" -> ")),
         (false, false) => format!(" found in {}", ctx.join(" -> ")),
+    }
+}
+
+/// The Python class Ansible names for a value read from YAML (`plain`: made by a
+/// conversion, so a string is a `str`).
+fn py_type_of(v: &Value, plain: bool) -> &'static str {
+    match v {
+        Value::String(_) if plain => "<class 'str'>",
+        other => py_type(other),
     }
 }
 
@@ -149,7 +165,8 @@ fn type_of(spec: &Value, key: &str) -> String {
 }
 
 /// A value as Ansible's check_type_<wanted> converts it, or the reason it cannot.
-fn check_type(wanted: &str, v: &Value) -> Result<Value, String> {
+fn check_type(wanted: &str, v: &Value, plain: bool) -> Result<Value, String> {
+    let py_type = |v: &Value| py_type_of(v, plain);
     let ty = match wanted {
         "str" | "path" => return Ok(coerce(ArgType::Str, v.clone()).unwrap_or(v.clone())),
         "int" => ArgType::Int,
@@ -169,8 +186,11 @@ fn check_type(wanted: &str, v: &Value) -> Result<Value, String> {
             "The value '{}' is not a valid boolean.  Valid booleans include: 'yes', 'on', '1', 'true', 't', 'y', 1, 'no', 'off', '0', 'false', 'f', 'n', 0",
             py_str(v)
         ),
-        (ArgType::Dict, Value::String(s)) if s.trim().starts_with('{') => {
+        (ArgType::Dict, Value::String(s)) if s.starts_with('{') => {
             "unable to evaluate string as dictionary".into()
+        }
+        (ArgType::Dict, Value::String(s)) if s.contains('=') => {
+            "dictionary update sequence element has length 1; 2 is required".into()
         }
         (ArgType::Dict, Value::String(_)) => {
             "dictionary requested, could not parse JSON or key=value".into()
@@ -199,7 +219,78 @@ fn names(terms: &Value, sep: &str) -> String {
     }
 }
 
+/// As _list_no_log_values, which ansible-core runs first: a dict option with
+/// `options` given as text must parse as a dict, else its error stands alone
+/// (the first only: Ansible raises it).
+fn dict_shapes(spec: &Map<String, Value>, params: &Map<String, Value>) -> Result<(), String> {
+    for (name, s) in spec {
+        let Some(Value::Object(sub)) = s.get("options") else {
+            continue;
+        };
+        let wanted = type_of(s, "type");
+        let Some(value) = params.get(name).filter(|v| !v.is_null()) else {
+            continue;
+        };
+        if !(wanted == "dict" || (wanted == "list" && type_of(s, "elements") == "dict")) {
+            continue;
+        }
+        let items = match value {
+            Value::Array(a) => a.clone(),
+            other => vec![other.clone()],
+        };
+        for item in items {
+            let item = match item {
+                Value::String(_) => check_type("dict", &item, false)?,
+                other => other,
+            };
+            let Value::Object(sub_params) = &item else {
+                let class = py_type(&item);
+                let class = class
+                    .trim_start_matches("<class '")
+                    .trim_end_matches("'>")
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default();
+                return Err(format!(
+                    "Value '{}' in the sub parameter field '{name}' must be a {wanted}, not '{class}'",
+                    py_str(&item)
+                ));
+            };
+            dict_shapes(sub, sub_params)?;
+        }
+    }
+    Ok(())
+}
+
 impl Validator {
+    /// An alias's value under the option's own name (the last alias given wins).
+    /// Ansible stops at a spec with both `required` and a default, or aliases not a list.
+    fn aliases(&mut self, spec: &Map<String, Value>, params: &mut Map<String, Value>) {
+        for (name, s) in spec {
+            let required = s.get("required").is_some_and(|r| to_bool(r) == Some(true));
+            if required && s.get("default").is_some_and(|d| !d.is_null()) {
+                self.errors.push(format!(
+                    "internal error: required and default are mutually exclusive for {name}"
+                ));
+                return;
+            }
+            let aliases = match s.get("aliases") {
+                None | Some(Value::Null) => continue,
+                Some(Value::Array(a)) => a,
+                Some(_) => {
+                    self.errors
+                        .push("internal error: aliases must be a list or tuple".into());
+                    return;
+                }
+            };
+            for alias in aliases.iter().filter_map(Value::as_str) {
+                if let Some(v) = params.get(alias).cloned() {
+                    params.insert(name.clone(), v);
+                }
+            }
+        }
+    }
+
     fn unsupported(
         &mut self,
         spec: &Map<String, Value>,
@@ -289,14 +380,21 @@ impl Validator {
                 continue;
             }
             let wanted = type_of(s, "type");
-            match check_type(&wanted, &value) {
+            let plain = self.from_text.iter().any(|p| p == ctx);
+            let mut path = ctx.to_vec();
+            path.push(name.clone());
+            match check_type(&wanted, &value, plain) {
                 Ok(converted) => {
+                    let text = value.is_string() && !converted.is_string();
+                    if text || plain {
+                        self.from_text.push(path.clone());
+                    }
                     let elements = type_of(s, "elements");
                     let converted = match (&converted, elements.as_str()) {
                         (Value::Array(items), e) if !e.is_empty() => {
                             let mut out = Vec::new();
                             for item in items {
-                                match check_type(e, item) {
+                                match check_type(e, item, text || plain) {
                                     Ok(c) => out.push(c),
                                     Err(why) => self.errors.push(format!(
                                         "Elements value for option '{name}'{} is of type {} and we were unable to convert to {e}: {why}",
@@ -304,7 +402,7 @@ impl Validator {
                                             true => String::new(),
                                             false => format!(" found in '{}'", ctx.join(" -> ")),
                                         },
-                                        py_type(item)
+                                        py_type_of(item, text || plain)
                                     )),
                                 }
                             }
@@ -316,7 +414,7 @@ impl Validator {
                 }
                 Err(why) => self.errors.push(format!(
                     "argument '{name}' is of type {}{} and we were unable to convert to {wanted}: {why}",
-                    py_type(&value),
+                    py_type_of(&value, plain),
                     found_in(ctx, true)
                 )),
             }
@@ -470,6 +568,7 @@ impl Validator {
                     ));
                     continue;
                 };
+                self.aliases(sub, sub_params);
                 self.unsupported(sub, sub_params, ctx);
                 self.level(sub, sub_params, ctx, Some(s));
                 self.sub_specs(sub, sub_params, ctx);
@@ -525,6 +624,31 @@ mod tests {
                 "one of the following is required: a, b found in conf",
                 "conf.c, x. Supported parameters include: a, b."
             ]
+        );
+    }
+
+    #[test]
+    fn aliases_text_conversions_and_dict_shapes_first() {
+        let spec = json!({
+            "name": {"required": true, "aliases": ["nm"]},
+            "conf": {"type": "dict", "options": {"port": {"type": "int"}}},
+            "nums": {"type": "list", "elements": "int"},
+        });
+        assert!(run(spec.clone(), json!({"nm": "x", "conf": "port=8", "nums": "1,2"})).is_empty());
+        assert_eq!(
+            run(spec.clone(), json!({"nm": "x", "nums": "a", "conf": "port=x"})),
+            vec![
+                "Elements value for option 'nums' is of type <class 'str'> and we were unable to convert to int: <class 'str'> cannot be converted to an int",
+                "argument 'port' is of type <class 'str'> found in 'conf'. and we were unable to convert to int: <class 'str'> cannot be converted to an int",
+            ]
+        );
+        assert_eq!(
+            run(spec, json!({"name": "x", "conf": "nope"}))[0],
+            "dictionary requested, could not parse JSON or key=value"
+        );
+        assert_eq!(
+            run(json!({"x": {"required": true, "default": 1}}), json!({})),
+            vec!["internal error: required and default are mutually exclusive for x"]
         );
     }
 }

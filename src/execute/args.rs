@@ -190,23 +190,57 @@ pub fn coerce(ty: ArgType, v: Value) -> Option<Value> {
             Value::String(s) => Value::from(s.trim().parse::<f64>().ok()?),
             _ => return None,
         },
+        // As check_type_list: a string splits on commas, a number is one string item.
         ArgType::List => match v {
             Value::Array(_) => v,
-            Value::String(s) => Value::Array(
-                s.split(',')
-                    .map(|p| Value::String(p.trim().to_string()))
-                    .filter(|p| p.as_str() != Some(""))
-                    .collect(),
-            ),
-            Value::Number(_) | Value::Bool(_) => Value::Array(vec![v]),
+            Value::String(s) => Value::Array(s.split(',').map(Value::from).collect()),
+            Value::Number(n) => Value::Array(vec![Value::String(n.to_string())]),
+            Value::Bool(b) => Value::Array(vec![Value::from(if b { "True" } else { "False" })]),
             _ => return None,
         },
         ArgType::Dict => match v {
             Value::Object(_) => v,
-            Value::String(s) if s.trim().starts_with('{') => serde_json::from_str(&s).ok()?,
+            Value::String(s) if s.starts_with('{') => serde_json::from_str(&s).ok()?,
+            Value::String(s) if s.contains('=') => Value::Object(kv_dict(&s)?),
             _ => return None,
         },
     })
+}
+
+/// `k1=v1, k2=v2` as check_type_dict splits it: on commas and blanks outside quotes,
+/// a backslash escaping the next character; the values stay strings.
+fn kv_dict(s: &str) -> Option<VarMap> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let (mut quote, mut escape) = (None, false);
+    for c in s.trim().chars() {
+        if escape {
+            field.push(c);
+            escape = false;
+        } else if c == '\\' {
+            escape = true;
+        } else if quote.is_none() && (c == '\'' || c == '"') {
+            quote = Some(c);
+        } else if quote == Some(c) {
+            quote = None;
+        } else if quote.is_none() && (c == ',' || c == ' ') {
+            if !field.is_empty() {
+                fields.push(std::mem::take(&mut field));
+            }
+        } else {
+            field.push(c);
+        }
+    }
+    if !field.is_empty() {
+        fields.push(field);
+    }
+    fields
+        .iter()
+        .map(|f| {
+            let (k, v) = f.split_once('=')?;
+            Some((k.to_string(), Value::String(v.to_string())))
+        })
+        .collect()
 }
 
 /// Python's name of a value's type (`dict`, `NoneType`), for messages as Ansible's.
@@ -372,7 +406,7 @@ mod tests {
         assert!(a.bool("force"));
         assert_eq!(a.int("count"), Some(3));
         assert_eq!(a.str("state"), Some("file"));
-        assert_eq!(a.str_list("items"), vec!["a", "b"]);
+        assert_eq!(a.str_list("items"), vec!["a", " b"], "split as check_type_list does");
     }
 
     #[test]

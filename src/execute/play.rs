@@ -1408,12 +1408,16 @@ impl<'a> Runner<'a> {
         if let Some(n) = entry.remove("name") {
             entry.insert("role".into(), n);
         }
-        // The include task's vars (outer blocks first) and loop vars are the role's params.
+        // The include task's vars (outer blocks first) and loop vars: the role's `vars`.
+        let mut inc_vars = VarMap::new();
         for scope in task.scopes.iter().rev() {
-            entry.extend(scope.iter().map(|(k, v)| (k.clone(), v.clone())));
+            inc_vars.extend(scope.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         for (k, v) in vars {
-            entry.insert(k.clone(), v.clone());
+            inc_vars.insert(k.clone(), v.clone());
+        }
+        if !inc_vars.is_empty() {
+            entry.insert("vars".into(), Value::Object(inc_vars));
         }
         let node = Node::from_json(&Value::Object(entry), task.span);
         let (role, items) = self

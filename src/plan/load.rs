@@ -883,6 +883,9 @@ impl Loader<'_> {
     ) -> DiagResult<RoleLoad> {
         let mut public = false;
         let mut validate = true;
+        // The role's params: the entry's own keys, checked by its argument spec, and
+        // its `vars` (not checked, as Ansible).
+        let mut given = VarMap::new();
         let (name_node, params, attrs, from) = match &entry.kind {
             Kind::Str(_) => (
                 entry.clone(),
@@ -919,6 +922,7 @@ impl Loader<'_> {
                         k if keywords::COMMON.contains(&k) => {}
                         _ => {
                             params.insert(key.clone(), v.to_json());
+                            given.insert(key.clone(), v.to_json());
                         }
                     }
                 }
@@ -1012,7 +1016,7 @@ impl Loader<'_> {
                 "name": task_name,
                 "validate_argument_spec": {
                     "argument_spec": spec.get("options").map(Node::to_json).unwrap_or_else(|| serde_json::json!({})),
-                    "provided_arguments": role.params,
+                    "provided_arguments": given,
                     "validate_args_context": {
                         "argument_spec_name": entry_point,
                         "name": role.name,
