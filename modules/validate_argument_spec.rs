@@ -553,6 +553,12 @@ impl Validator {
             let Some(Value::Object(sub)) = s.get("options") else {
                 continue;
             };
+            // apply_defaults: an option not given is checked as an empty dict.
+            if s.get("apply_defaults").and_then(to_bool) == Some(true)
+                && params.get(name).is_none_or(Value::is_null)
+            {
+                params.insert(name.clone(), Value::Object(Map::new()));
+            }
             let Some(value) = params.get_mut(name).filter(|v| !v.is_null()) else {
                 continue;
             };
@@ -650,5 +656,15 @@ mod tests {
             run(json!({"x": {"required": true, "default": 1}}), json!({})),
             vec!["internal error: required and default are mutually exclusive for x"]
         );
+    }
+
+    #[test]
+    fn apply_defaults_checks_an_option_not_given() {
+        let sub = json!({"host": {"required": true}, "p": {"type": "int", "default": 3}});
+        assert_eq!(
+            run(json!({"conf": {"type": "dict", "apply_defaults": true, "options": sub}}), json!({})),
+            vec!["missing required arguments: host found in conf"]
+        );
+        assert!(run(json!({"conf": {"type": "dict", "options": sub}}), json!({})).is_empty());
     }
 }
