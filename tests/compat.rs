@@ -80,6 +80,11 @@ fn run_case(case: &Path) -> Result<(), String> {
             if !r.stdout.contains(&text) {
                 return Err(format!("stdout lacks `{text}`{}", ctx()));
             }
+        } else if let Some(text) = line.strip_prefix("stderr: ") {
+            let text = text.replace("\\n", "\n");
+            if !r.stderr.contains(&text) {
+                return Err(format!("stderr lacks `{text}`{}", ctx()));
+            }
         } else if let Some(text) = line.strip_prefix("!stdout: ") {
             if r.stdout.contains(text) {
                 return Err(format!("stdout has `{text}`{}", ctx()));

@@ -129,3 +129,17 @@ pub enum Progress {
 pub trait Listener: Send + Sync {
     fn event(&self, e: &Event);
 }
+
+/// Passes events on, each after the warnings templating raised since the last one
+/// (a lookup with errors=warn, a condition with `{{ }}`), as ansible-core shows
+/// them when they happen.
+pub struct WarningsFirst<'a>(pub &'a dyn Listener);
+
+impl Listener for WarningsFirst<'_> {
+    fn event(&self, e: &Event) {
+        for message in crate::plan::template::take_warnings() {
+            self.0.event(&Event::Warning { message });
+        }
+        self.0.event(e);
+    }
+}

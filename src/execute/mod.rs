@@ -84,6 +84,7 @@ pub async fn run(
     loader: &Loader<'_>,
 ) -> Result<RunSummary, String> {
     let first_dir = playbooks.first().map(|p| p.dir.clone()).unwrap_or_default();
+    let listener = &events::WarningsFirst(listener);
     let mut runner = play::Runner::new(inventory, options, listener, templar, loader, first_dir);
     let mut result = Ok(());
     'books: for pb in playbooks {

@@ -19,6 +19,9 @@ pub struct Console {
     included: Mutex<Vec<(String, String, Vec<String>)>>,
     /// Warnings already shown: ansible-core shows each text once per run.
     warned: Mutex<std::collections::HashSet<String>>,
+    /// Banner and warning width, as ansible-core's display: the terminal's less one, at
+    /// least 79.
+    columns: usize,
 }
 
 /// What ansible.cfg's display settings ask of the output.
@@ -43,7 +46,15 @@ impl Default for ConsoleSettings {
     }
 }
 
-const WIDTH: usize = 79;
+/// ansible-core's display width: stdout's terminal columns less one, at least 79.
+fn columns() -> usize {
+    let term = console::Term::stdout();
+    let cols = match term.is_term() {
+        true => term.size_checked().map_or(0, |(_, c)| usize::from(c)),
+        false => 0,
+    };
+    cols.saturating_sub(1).max(79)
+}
 
 impl Console {
     pub fn new(verbosity: u8, settings: ConsoleSettings) -> Console {
@@ -54,6 +65,7 @@ impl Console {
             out: Mutex::new(Box::new(std::io::stdout())),
             included: Mutex::new(Vec::new()),
             warned: Mutex::default(),
+            columns: columns(),
         }
     }
 
@@ -73,7 +85,7 @@ impl Console {
     }
 
     fn banner(&self, title: &str) {
-        let stars = "*".repeat(WIDTH.saturating_sub(title.chars().count()).max(3));
+        let stars = "*".repeat(self.columns.saturating_sub(title.chars().count()).max(3));
         self.line(&format!("\n{title} {stars}"));
     }
 
@@ -269,15 +281,16 @@ impl Console {
 }
 
 impl Console {
-    /// `[WARNING]: ...` on stderr, each text once.
+    /// `[WARNING]: ...` on stderr, each text once, wrapped as ansible-core wraps it.
     fn warn(&self, message: &str) {
         if let Ok(mut seen) = self.warned.lock()
             && !seen.insert(message.to_string())
         {
             return;
         }
-        let text = format!("[WARNING]: {message}");
-        let text = redact(&text);
+        // Redacted before it is wrapped: a secret split over two lines would escape.
+        let raw = format!("[WARNING]: {message}");
+        let text = super::wrap::wrap(&redact(&raw), self.columns).join("\n");
         eprintln!("{}", self.paint(Style::new().magenta().bright(), &text));
     }
 

@@ -8,3 +8,4 @@ pub mod json;
 pub mod plan;
 pub mod preflight;
 pub mod progress;
+pub mod wrap;

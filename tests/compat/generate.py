@@ -22,6 +22,9 @@ OUT244 = ['"msg": "2024-01-02 03:04:05 3"', '"msg": "97445.0 1 -2 days, 20:55:55
 OUT253 = ['stray. Supported parameters include: req (req_alias).', '"msg": "q-main"', '"msg": "ok x"', '"msg": "ok good"', '"value of mode must be one of: strict, any, off, got: bogus"', '"Elements value for option \'nums\' is of type <class \'str\'> and we were unable to convert to int: <class \'str\'> cannot be converted to an int"', '"argument \'port\' is of type <class \'str\'> found in \'conf\'. and we were unable to convert to int: <class \'str\'> cannot be converted to an int"', '"conf.other. Supported parameters include: host, port."', '"Elements value for option \'srv\' is of type <class \'int\'> and we were unable to convert to dict: <class \'int\'> cannot be converted to a dict"', '"value of \'conf\' must be of type dict or list of dicts"', '"missing required arguments: n found in srv"', '"internal error: required and default are mutually exclusive for x"', '"msg": [\n        "dictionary requested, could not parse JSON or key=value",\n        "argument \'conf\' is of type']
 
 CASES = [
+    # [WARNING] lines wrapped as ansible-core's display wraps them (textwrap at 79 columns
+    # when stdout is no terminal); a condition with {{ }} warns; each text once.
+    dict(name="254-warnings-wrapped", play=P + "  vars:\n    x: true\n  tasks:\n    - debug: msg=\"{{ query('file', 'a-rather-long-file-name-that-does-not-exist.txt', errors='warn') }}\"\n    - debug: msg=hi\n      when: \"{{ x }}\"\n    - debug: msg=again\n      when: \"{{ x }}\"\n      changed_when: \"{{ not x }}\"\n", err=["[WARNING]: Lookup failed but the error is being ignored: The 'file' lookup had\nan issue accessing the file 'a-rather-long-file-name-that-does-not-exist.txt'.\nfile not found, use -vvvvv to see paths searched\n", "[WARNING]: conditional statements should not include jinja2 templating\ndelimiters such as {{ }} or {% %}. Found: {{ x }}\n[WARNING]: conditional statements should not include jinja2 templating\ndelimiters such as {{ }} or {% %}. Found: {{ not x }}\n"], out=['"msg": "again"']),
     # Role argument specs as ansible-core checks them: aliases, choices, elements, nested
     # options, text turned into lists and dicts (k=v, JSON), a dict option's shape checked first,
     # include_role vars never 'unsupported', a roles: entry's keys are; broken specs.
@@ -1917,6 +1920,10 @@ def main():
                 if frag not in out:
                     sys.exit(f"{c['name']}: Ansible's output lacks {frag!r}\n{out}\n{p.stderr}")
                 exp.append("stdout: " + frag.replace("\n", "\\n"))
+            for frag in c.get("err", []):
+                if frag not in p.stderr:
+                    sys.exit(f"{c['name']}: Ansible's stderr lacks {frag!r}\n{p.stderr}")
+                exp.append("stderr: " + frag.replace("\n", "\\n"))
             for frag in c.get("not_out", []):
                 if frag in out:
                     sys.exit(f"{c['name']}: Ansible's output has {frag!r}\n{out}")

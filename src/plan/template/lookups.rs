@@ -267,7 +267,9 @@ fn run(
         Err(e) => {
             if errors == "warn" {
                 let why = e.detail().map_or_else(|| e.to_string(), str::to_string);
-                eprintln!("[WARNING]: Lookup failed but the error is being ignored: {why}");
+                super::warn(format!(
+                    "Lookup failed but the error is being ignored: {why}"
+                ));
             }
             Ok(None)
         }

@@ -506,6 +506,9 @@ impl Templar {
         if !Self::is_template(text) {
             return Ok(self.eval(&self.env, text, expr, ctx)?.is_true());
         }
+        warn(format!(
+            "conditional statements should not include jinja2 templating delimiters such as {{{{ }}}} or {{% %}}. Found: {expr}"
+        ));
         match self.render_value(text, ctx)? {
             J::String(s) => {
                 let s = s.trim();
@@ -557,6 +560,23 @@ impl Templar {
 }
 
 /// A JSON value as Jinja sees it.
+/// Warnings raised while rendering, until the engine shows them (execute's
+/// WarningsFirst): the template layer has no listener of its own.
+static WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+pub fn warn(message: String) {
+    if let Ok(mut w) = WARNINGS.lock() {
+        w.push(message);
+    }
+}
+
+pub fn take_warnings() -> Vec<String> {
+    WARNINGS
+        .lock()
+        .map(|mut w| std::mem::take(&mut *w))
+        .unwrap_or_default()
+}
+
 pub fn to_jinja(v: &J) -> Value {
     Value::from(minijinja::value::Serde(v))
 }
