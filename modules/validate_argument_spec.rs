@@ -640,9 +640,18 @@ mod tests {
             "conf": {"type": "dict", "options": {"port": {"type": "int"}}},
             "nums": {"type": "list", "elements": "int"},
         });
-        assert!(run(spec.clone(), json!({"nm": "x", "conf": "port=8", "nums": "1,2"})).is_empty());
+        assert!(
+            run(
+                spec.clone(),
+                json!({"nm": "x", "conf": "port=8", "nums": "1,2"})
+            )
+            .is_empty()
+        );
         assert_eq!(
-            run(spec.clone(), json!({"nm": "x", "nums": "a", "conf": "port=x"})),
+            run(
+                spec.clone(),
+                json!({"nm": "x", "nums": "a", "conf": "port=x"})
+            ),
             vec![
                 "Elements value for option 'nums' is of type <class 'str'> and we were unable to convert to int: <class 'str'> cannot be converted to an int",
                 "argument 'port' is of type <class 'str'> found in 'conf'. and we were unable to convert to int: <class 'str'> cannot be converted to an int",
@@ -662,7 +671,10 @@ mod tests {
     fn apply_defaults_checks_an_option_not_given() {
         let sub = json!({"host": {"required": true}, "p": {"type": "int", "default": 3}});
         assert_eq!(
-            run(json!({"conf": {"type": "dict", "apply_defaults": true, "options": sub}}), json!({})),
+            run(
+                json!({"conf": {"type": "dict", "apply_defaults": true, "options": sub}}),
+                json!({})
+            ),
             vec!["missing required arguments: host found in conf"]
         );
         assert!(run(json!({"conf": {"type": "dict", "options": sub}}), json!({})).is_empty());

@@ -146,6 +146,13 @@ const SETTINGS: &[Setting] = &[
         default: "false",
     },
     Setting {
+        name: "ERROR_ON_MISSING_HANDLER",
+        ini: "defaults.error_on_missing_handler",
+        env: &["ANSIBLE_ERROR_ON_MISSING_HANDLER"],
+        kind: Kind::Bool,
+        default: "true",
+    },
+    Setting {
         name: "DEFAULT_UNDEFINED_VAR_BEHAVIOR",
         ini: "defaults.error_on_undefined_vars",
         env: &["ANSIBLE_ERROR_ON_UNDEFINED_VARS"],
@@ -353,6 +360,9 @@ impl Config {
     }
     pub fn any_errors_fatal(&self) -> bool {
         self.flag("ANY_ERRORS_FATAL")
+    }
+    pub fn error_on_missing_handler(&self) -> bool {
+        self.flag("ERROR_ON_MISSING_HANDLER")
     }
     pub fn error_on_undefined_vars(&self) -> bool {
         self.flag("DEFAULT_UNDEFINED_VAR_BEHAVIOR")

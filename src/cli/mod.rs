@@ -530,6 +530,7 @@ fn run(args: RunArgs, mode: Mode) -> i32 {
         remote_user: args.user.clone().or(cfg.remote_user()),
         connection: args.connection.clone(),
         force_handlers: args.force_handlers || cfg.force_handlers(),
+        error_on_missing_handler: cfg.error_on_missing_handler(),
         inventory_sources: args.inventory.iter().map(PathBuf::from).collect(),
         timeout: args.timeout.or(cfg.timeout()),
         private_key: args.private_key.clone().or(cfg.private_key_file()),

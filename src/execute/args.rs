@@ -406,7 +406,11 @@ mod tests {
         assert!(a.bool("force"));
         assert_eq!(a.int("count"), Some(3));
         assert_eq!(a.str("state"), Some("file"));
-        assert_eq!(a.str_list("items"), vec!["a", " b"], "split as check_type_list does");
+        assert_eq!(
+            a.str_list("items"),
+            vec!["a", " b"],
+            "split as check_type_list does"
+        );
     }
 
     #[test]

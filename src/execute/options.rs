@@ -26,6 +26,8 @@ pub struct RunOptions {
     pub remote_user: Option<String>,
     pub connection: Option<String>,
     pub force_handlers: bool,
+    /// ansible.cfg error_on_missing_handler: notifying no handler stops the run.
+    pub error_on_missing_handler: bool,
     pub inventory_sources: Vec<PathBuf>,
     /// -T: seconds to wait for a connection.
     pub timeout: Option<u64>,
@@ -62,6 +64,7 @@ impl Default for RunOptions {
             remote_user: None,
             connection: None,
             force_handlers: false,
+            error_on_missing_handler: true,
             inventory_sources: Vec::new(),
             timeout: None,
             private_key: None,

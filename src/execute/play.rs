@@ -113,6 +113,9 @@ pub struct Runner<'a> {
     role_include_cache: HashMap<String, (Arc<Role>, Arc<Vec<Item>>)>,
     /// `hotplay resume`: each host's outcomes from the earlier run, still to restore.
     replay: Option<super::resume::ReplayLog>,
+    /// An error found while a result was applied that stops the run (a notify of no
+    /// handler), returned once the step's results are in.
+    run_error: Option<String>,
 }
 
 /// Everything of the play every context needs.
@@ -165,6 +168,7 @@ impl<'a> Runner<'a> {
             include_cache: HashMap::new(),
             role_include_cache: HashMap::new(),
             replay: options.replay.as_deref().cloned(),
+            run_error: None,
         }
     }
 
@@ -427,11 +431,11 @@ impl<'a> Runner<'a> {
             let end = self.run_section(scope, batch, &mut state, max_fail).await?;
             if end == PlayEnd::BreakRun {
                 if play.force_handlers || self.options.force_handlers {
-                    self.flush_handlers(scope, batch, &mut state).await;
+                    self.flush_handlers(scope, batch, &mut state).await?;
                 }
                 return Ok(end);
             }
-            self.flush_handlers(scope, batch, &mut state).await;
+            self.flush_handlers(scope, batch, &mut state).await?;
         }
         Ok(PlayEnd::Continue)
     }
@@ -725,6 +729,9 @@ impl<'a> Runner<'a> {
             for (h, out) in outs {
                 let failed = out.failed || out.unreachable;
                 self.apply(&first, &h, out, state, scope, batch);
+                if let Some(e) = self.run_error.take() {
+                    return Err(e);
+                }
                 if failed && errors_fatal {
                     failed_here.push(h.clone());
                     if self
@@ -1277,12 +1284,14 @@ impl<'a> Runner<'a> {
                     b.pending.insert(name.clone());
                 }
                 if found.is_empty() {
-                    self.listener.event(&Event::Warning {
-                        message: format!(
-                            "the handler '{name}' notified by task '{}' was not found",
-                            task.display_name()
-                        ),
-                    });
+                    let message = format!(
+                        "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
+                    );
+                    if self.options.error_on_missing_handler {
+                        self.run_error.get_or_insert(message);
+                    } else {
+                        self.listener.event(&Event::Warning { message });
+                    }
                 }
             }
         }
@@ -1465,7 +1474,7 @@ impl<'a> Runner<'a> {
             }
         }
         match what {
-            "flush_handlers" => self.flush_handlers(scope, batch, state).await,
+            "flush_handlers" => self.flush_handlers(scope, batch, state).await?,
             "end_play" | "end_batch" if !chosen.is_empty() => {
                 for b in state.values_mut() {
                     b.ended = true;
@@ -1534,7 +1543,7 @@ impl<'a> Runner<'a> {
         scope: &PlayScope,
         batch: &[String],
         state: &mut IndexMap<String, BatchHost>,
-    ) {
+    ) -> Result<(), String> {
         let force = scope.play.force_handlers || self.options.force_handlers;
         let blocks = scope.play.handler_blocks();
         for h in batch {
@@ -1576,12 +1585,16 @@ impl<'a> Runner<'a> {
                 let outs = self.run_on_hosts(scope, handler, &hosts, state).await;
                 for (h, out) in outs {
                     self.apply(handler, &h, out, state, scope, batch);
+                    if let Some(e) = self.run_error.take() {
+                        return Err(e);
+                    }
                 }
             }
             if !ran {
                 break;
             }
         }
+        Ok(())
     }
 }
 

@@ -533,8 +533,7 @@ impl Loader<'_> {
                 );
             }
             "import_role" => {
-                let (role, items, handlers) =
-                    self.load_role_call(
+                let (role, items, handlers) = self.load_role_call(
                     action_args,
                     &attrs,
                     &task_scopes,
@@ -1204,9 +1203,13 @@ fn role_kv_args(action: &str, args: &Node) -> DiagResult<Option<Node>> {
             _ => {
                 return Err(Diag::new(
                     args.span,
-                    format!("'name' is a required field for {action}: `{word}` is not a k=v argument"),
+                    format!(
+                        "'name' is a required field for {action}: `{word}` is not a k=v argument"
+                    ),
                 )
-                .note(format!("write `{action}: name=ROLE` (and other k=v arguments) or a mapping")));
+                .note(format!(
+                    "write `{action}: name=ROLE` (and other k=v arguments) or a mapping"
+                )));
             }
         }
     }
