@@ -381,13 +381,13 @@ impl Validator {
             }
             let wanted = type_of(s, "type");
             let plain = self.from_text.iter().any(|p| p == ctx);
-            let mut path = ctx.to_vec();
-            path.push(name.clone());
             match check_type(&wanted, &value, plain) {
                 Ok(converted) => {
                     let text = value.is_string() && !converted.is_string();
                     if text || plain {
-                        self.from_text.push(path.clone());
+                        let mut path = ctx.to_vec();
+                        path.push(name.clone());
+                        self.from_text.push(path);
                     }
                     let elements = type_of(s, "elements");
                     let converted = match (&converted, elements.as_str()) {

@@ -1275,8 +1275,9 @@ impl<'a> Runner<'a> {
             && !task.notify.is_empty()
             && let Some(b) = state.get_mut(host)
         {
+            let blocks = scope.play.handler_blocks();
             for name in &task.notify {
-                let found = notify::handlers_for(&scope.play.handler_blocks(), name);
+                let found = notify::handlers_for(&blocks, name);
                 if task.is_handler {
                     // Running handlers: a handler notifies the others directly.
                     b.notified.extend(found.iter().copied());

@@ -1190,6 +1190,9 @@ fn role_kv_args(action: &str, args: &Node) -> DiagResult<Option<Node>> {
     let Kind::Str(s) = &args.kind else {
         return Ok(None);
     };
+    if s.trim_start().starts_with("{{") {
+        return Ok(None);
+    }
     let mut entries = Vec::new();
     for word in crate::parse::shell::split_quoted(s) {
         match word.split_once('=') {
@@ -1199,7 +1202,6 @@ fn role_kv_args(action: &str, args: &Node) -> DiagResult<Option<Node>> {
                     Node::new(Kind::Str(crate::parse::shell::unquote(v)), args.span),
                 ));
             }
-            _ if s.trim_start().starts_with("{{") => return Ok(None),
             _ => {
                 return Err(Diag::new(
                     args.span,

@@ -564,8 +564,11 @@ impl Templar {
 /// WarningsFirst): the template layer has no listener of its own.
 static WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
+/// Each text waits once: a templated `when` in a long loop warns on every item.
 pub fn warn(message: String) {
-    if let Ok(mut w) = WARNINGS.lock() {
+    if let Ok(mut w) = WARNINGS.lock()
+        && !w.contains(&message)
+    {
         w.push(message);
     }
 }
