@@ -12,7 +12,7 @@ pub struct SetFact;
 static DOC: ModuleDoc = ModuleDoc {
     name: "set_fact",
     short: "Set host variables",
-    description: "Sets each given key as a variable of the host, above play and host vars and below extra vars (Ansible's precedence). Runs on the controller.",
+    description: "Sets each given key as a variable of the host, above play and host vars and below extra vars (Ansible's precedence). A string value true/false/yes/no (any case) becomes a boolean, as in ansible-core. Runs on the controller.",
     args: &[
         ArgSpec::new(
             "cacheable",
